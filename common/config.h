@@ -1,0 +1,153 @@
+// Configuration of mhad: /etc/mhad/mhad.toml (daemon settings and defaults
+// for every cluster) plus clusters.d/*.toml (one cluster each). Parses into
+// plain structs; every field carries MHA's default where MHA had the key.
+// Pure: reads files, never talks to a server. Runs on the main loop (load and
+// reload) and in `mhad --check-config`.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace mha {
+
+using Duration = std::chrono::milliseconds;
+
+// A password. Never printed: fmt/ostream/JSON helpers render it masked.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : m_value(std::move(value)) {}
+  const std::string& reveal() const { return m_value; }  // for the SQL/SSH seams only
+  bool empty() const { return m_value.empty(); }
+  bool operator==(const Secret&) const = default;
+
+ private:
+  std::string m_value;
+};
+
+enum class PingType { select, connect, insert };
+enum class LogLevel { debug, info, notice, warning, error };
+
+// Per-server settings. Keys with an optional<> inherit from the cluster
+// (then [defaults], then the built-in default) when not set on the server;
+// the loader resolves them, so after load every optional here is filled.
+struct ServerConfig {
+  std::string name;                 // [[server]] name; required, unique in cluster
+  std::string host;                 // hostname or IP; required (MHA: hostname)
+  uint16_t port = 3306;             // MHA: port
+  std::string ip;                   // MHA: ip; defaults to host
+  std::string ssh_host;             // MHA: ssh_host; defaults to host
+  uint16_t ssh_port = 22;           // MHA: ssh_port
+  std::string ssh_user;             // MHA: ssh_user; default: cluster's, else "root"
+  std::string ssh_key;              // private key path; default: cluster's
+  std::string ssh_options;          // MHA: ssh_options (extra OpenSSH-style options)
+  Duration ssh_connection_timeout{5000};  // MHA: ssh_connection_timeout (5 s)
+  bool candidate_master = false;    // MHA: candidate_master, not inherited
+  bool no_master = false;           // MHA: no_master, not inherited
+  bool ignore_fail = false;         // MHA: ignore_fail, not inherited
+  bool skip_init_ssh_check = false; // MHA: skip_init_ssh_check, not inherited
+  bool skip_reset_slave = false;    // MHA: skip_reset_slave
+  bool check_repl_delay = true;     // MHA: check_repl_delay (1)
+  std::vector<std::string> master_binlog_dir{"/var/lib/mysql", "/var/log/mysql"};  // MHA default
+  std::string remote_workdir = "/var/tmp";  // MHA: remote_workdir
+  std::string master_pid_file;      // MHA: master_pid_file (for shutdown_script)
+  std::string client_bindir;        // MHA: client_bindir
+  std::string client_libdir;        // MHA: client_libdir
+  bool disable_log_bin = false;     // MHA: disable_log_bin
+  std::string node_label;           // MHA: node_label (cosmetic)
+};
+
+struct VipConfig {
+  std::string address;    // "192.168.3.100/24"
+  std::string interface;  // "enp0s3"
+  bool arping = true;     // send gratuitous ARP after adding
+};
+
+struct ClusterConfig {
+  std::string name;               // file stem unless `name` is set
+  std::filesystem::path source;   // the file it came from
+
+  std::string user = "root";      // MHA: user (default root)
+  Secret password;                // MHA: password / password_file
+  std::string password_file;      // path it came from, if any (shown, not the secret)
+  std::string repl_user;          // MHA: repl_user; empty = replica's Master_User
+  Secret repl_password;           // MHA: repl_password / repl_password_file
+  std::string repl_password_file;
+
+  Duration ping_interval{3000};   // MHA: ping_interval (3 s)
+  PingType ping_type = PingType::select;  // MHA: ping_type (SELECT)
+  int ping_failures = 4;          // MHA declares dead after 4 failed pings (3 retries)
+  Duration connect_timeout{4000}; // MHA: mysql_connect_timeout=4 for status reads
+  Duration read_timeout{4000};    // per-query read timeout of monitoring sessions
+  Duration min_failover_interval{8 * 3600 * 1000};  // MHA: last_failover_minute=480
+  bool auto_failover = true;      // false: detect and report only (masterha_master_monitor)
+  Duration running_seconds_limit{10000};  // MHA online switch: --running_seconds_limit 10
+  int running_updates_limit = 1;  // MHA online switch: --running_updates_limit 1
+  Duration seconds_behind_master{30000};  // MHA check_repl: --seconds_behind_master 30
+  uint64_t max_relay_lag_bytes = 100ull * 1000 * 1000;  // MHA's 100 MB rule (check_repl_delay)
+  bool check_repl_filter = true;  // MHA: check_repl_filter
+  bool latest_priority = true;    // MHA: latest_priority
+  bool multi_tier_slave = false;  // MHA: multi_tier_slave
+  bool use_gtid_auto_pos = true;  // MHA: use_gtid_auto_pos
+  LogLevel log_level = LogLevel::info;  // MHA: log_level
+
+  std::string ssh_user = "root";  // MHA default is the current OS user; mhad runs as root
+  std::string ssh_key;            // private key; empty = ~/.ssh defaults
+  std::string secondary_check_script;     // MHA: secondary_check_script
+  std::string master_ip_failover_script;  // MHA: master_ip_failover_script
+  std::string master_ip_online_change_script;  // MHA: master_ip_online_change_script
+  std::string shutdown_script;            // MHA: shutdown_script
+  std::string report_script;              // MHA: report_script
+
+  std::optional<VipConfig> vip;
+  std::vector<ServerConfig> servers;  // config order = MHA's tie-break order
+};
+
+struct DaemonConfig {
+  std::string socket = "/run/mhad/mhad.sock";
+  std::string state_dir = "/var/lib/mhad";
+  std::string admin_group = "mhad";
+  int worker_threads = 8;          // bounded pool for blocking SQL/SSH work
+  LogLevel log_level = LogLevel::info;
+};
+
+struct Config {
+  std::filesystem::path main_file;        // mhad.toml
+  std::filesystem::path clusters_dir;     // clusters.d next to it
+  DaemonConfig daemon;
+  std::vector<ClusterConfig> clusters;    // sorted by name
+
+  const ClusterConfig* find_cluster(std::string_view name) const;
+};
+
+// Outcome of loading: a Config, or every problem found (all of them, not just
+// the first), each "FILE:LINE:COL: KEY: expected ..., found ...". A config
+// with any problem is refused as a whole.
+struct ConfigLoad {
+  std::optional<Config> config;
+  std::vector<std::string> errors;
+  std::vector<std::string> warnings;  // e.g. a key MHA had that mhad ignores
+};
+
+// Reads main_file (may be missing only if allow_missing_main) and every
+// clusters.d/*.toml beside it.
+ConfigLoad load_config(const std::filesystem::path& main_file);
+
+// Same, from strings (for unit tests): main text + {file name -> text}.
+ConfigLoad load_config_from_strings(const std::string& main_text,
+                                    const std::map<std::string, std::string>& cluster_files);
+
+// The effective configuration as TOML-like text with every default filled and
+// every secret shown as "********" (`mhad --check-config`).
+std::string render_effective_config(const Config& config);
+
+std::string_view ping_type_name(PingType type);
+std::string_view log_level_name(LogLevel level);
+
+}  // namespace mha
