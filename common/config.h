@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "common/log.h"  // LogLevel and log_level_name() live there (do not redefine)
+
 namespace mha {
 
 using Duration = std::chrono::milliseconds;
@@ -32,7 +34,6 @@ class Secret {
 };
 
 enum class PingType { select, connect, insert };
-enum class LogLevel { debug, info, notice, warning, error };
 
 // Per-server settings. Keys with an optional<> inherit from the cluster
 // (then [defaults], then the built-in default) when not set on the server;
@@ -135,19 +136,30 @@ struct ConfigLoad {
   std::vector<std::string> warnings;  // e.g. a key MHA had that mhad ignores
 };
 
-// Reads main_file (may be missing only if allow_missing_main) and every
-// clusters.d/*.toml beside it.
+// Reads main_file and every clusters.d/*.toml beside it (sorted by file
+// name; names not ending in .toml, and hidden files, are ignored). A missing
+// main_file is an error that says to create it or pass --config; an empty one
+// is valid. A missing or empty clusters.d is a warning: the daemon idles.
+// Messages name files as given (main_file as passed, clusters as
+// main_file's directory / "clusters.d" / name) and keys as TOML paths:
+// "ping_interval", "vip.address", "server[0].port" (0-based, config order),
+// "defaults.ping_interval", "daemon.socket". Problems with a file as a
+// whole (unreadable) have no LINE:COL.
 ConfigLoad load_config(const std::filesystem::path& main_file);
 
 // Same, from strings (for unit tests): main text + {file name -> text}.
+// Messages name them "mhad.toml" and "clusters.d/NAME". Relative
+// password_file paths resolve against config_dir (main text) and
+// config_dir/clusters.d (cluster files); with an empty config_dir, against
+// the current directory and "clusters.d".
 ConfigLoad load_config_from_strings(const std::string& main_text,
-                                    const std::map<std::string, std::string>& cluster_files);
+                                    const std::map<std::string, std::string>& cluster_files,
+                                    const std::filesystem::path& config_dir = {});
 
 // The effective configuration as TOML-like text with every default filled and
 // every secret shown as "********" (`mhad --check-config`).
 std::string render_effective_config(const Config& config);
 
 std::string_view ping_type_name(PingType type);
-std::string_view log_level_name(LogLevel level);
 
 }  // namespace mha

@@ -1,0 +1,205 @@
+// Flavor-specific SQL: see flavor.h for the version thresholds.
+#include "common/flavor.h"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+
+namespace mha {
+
+namespace {
+
+bool contains_mariadb(std::string_view text) {
+  constexpr std::string_view k_needle = "mariadb";
+  if (text.size() < k_needle.size()) return false;
+  for (size_t i = 0; i + k_needle.size() <= text.size(); ++i) {
+    bool match = true;
+    for (size_t j = 0; j < k_needle.size() && match; ++j) {
+      char c = text[i + j];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      match = c == k_needle[j];
+    }
+    if (match) return true;
+  }
+  return false;
+}
+
+// Reads 1-4 digits at `pos`; a version part beyond 9999 is not a version.
+std::optional<int> read_number(std::string_view text, size_t& pos) {
+  size_t end = pos;
+  while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+  if (end == pos || end - pos > 4) return std::nullopt;
+  int value = 0;
+  std::from_chars(text.data() + pos, text.data() + end, value);
+  pos = end;
+  return value;
+}
+
+}  // namespace
+
+std::string ServerVersion::to_string() const { return fmt::format("{}.{}.{}", major, minor, patch); }
+
+std::string sql_quote(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '\'';
+  for (const char c : text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\'': out += "\\'"; break;
+      case '\0': out += "\\0"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\x1a': out += "\\Z"; break;
+      default: out += c;
+    }
+  }
+  out += '\'';
+  return out;
+}
+
+Result<Flavor> Flavor::from_version(std::string_view version_string) {
+  constexpr std::string_view k_space = " \t\r\n";
+  std::string_view text = version_string;
+  text.remove_prefix(std::min(text.size(), text.find_first_not_of(k_space)));
+  if (const auto last = text.find_last_not_of(k_space); last != std::string_view::npos)
+    text = text.substr(0, last + 1);
+
+  const FlavorKind kind = contains_mariadb(text) ? FlavorKind::mariadb : FlavorKind::mysql;
+  // MariaDB before 11.0 reports "5.5.5-10.x.y-MariaDB" over the protocol so
+  // that old MySQL clients accept it; the real version follows the prefix.
+  constexpr std::string_view k_fake_prefix = "5.5.5-";
+  std::string_view rest = text;
+  if (kind == FlavorKind::mariadb && rest.starts_with(k_fake_prefix)) rest.remove_prefix(k_fake_prefix.size());
+
+  size_t pos = 0;
+  const auto skip_dot = [&] {
+    if (pos >= rest.size() || rest[pos] != '.') return false;
+    ++pos;
+    return true;
+  };
+  const auto major = read_number(rest, pos);
+  const auto minor = major && skip_dot() ? read_number(rest, pos) : std::nullopt;
+  const auto patch = minor && skip_dot() ? read_number(rest, pos) : std::nullopt;
+  // After the patch number only a suffix ("-log", "-MariaDB-...") may follow.
+  if (!patch || (pos < rest.size() && rest[pos] != '-'))
+    return make_error(Errc::parse, "unrecognized server version '{}': expected MAJOR.MINOR.PATCH[-suffix]",
+                      version_string);
+  const ServerVersion version{*major, *minor, *patch};
+
+  if (kind == FlavorKind::mariadb && !version.at_least(10, 0, 9))
+    return make_error(Errc::not_supported,
+                      "MariaDB {} is not supported: GTID failover needs MariaDB 10.0.9 or newer",
+                      version.to_string());
+  if (kind == FlavorKind::mysql && !version.at_least(5, 7, 0))
+    return make_error(Errc::not_supported, "MySQL {} is not supported: mhad needs MySQL 5.7 or newer",
+                      version.to_string());
+  return Flavor(kind, version);
+}
+
+std::string Flavor::to_string() const {
+  return fmt::format("{} {}", is_mariadb() ? "MariaDB" : "MySQL", m_version.to_string());
+}
+
+// MariaDB: SHOW SLAVE STATUS on every version. SHOW REPLICA STATUS (10.5.1+)
+// is only a synonym with the very same columns, SHOW SLAVE STATUS is not
+// deprecated there, and one spelling means one code path and one set of
+// recorded fixtures for all MariaDB versions.
+std::string Flavor::replica_status_sql() const {
+  if (is_mysql() && m_version.at_least(8, 0, 22)) return "SHOW REPLICA STATUS";
+  return "SHOW SLAVE STATUS";
+}
+
+// MySQL: @@GLOBAL explicitly. In 5.7 gtid_executed also had a (deprecated)
+// session value, and a bare @@gtid_executed would read that one.
+std::string Flavor::gtid_executed_sql() const {
+  if (is_mariadb()) return "SELECT @@gtid_binlog_pos, @@gtid_slave_pos, @@gtid_current_pos";
+  return "SELECT @@GLOBAL.gtid_executed";
+}
+
+std::string Flavor::master_status_sql() const {
+  if (is_mariadb()) return m_version.at_least(10, 5, 2) ? "SHOW BINLOG STATUS" : "SHOW MASTER STATUS";
+  return m_version.at_least(8, 2, 0) ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS";
+}
+
+std::string Flavor::read_only_sql() const {
+  if (is_mariadb()) return "SELECT @@read_only";
+  return "SELECT @@read_only, @@super_read_only";
+}
+
+std::string_view Flavor::received_gtids_column() const {
+  return is_mariadb() ? "Gtid_IO_Pos" : "Retrieved_Gtid_Set";
+}
+
+std::string_view Flavor::executed_gtids_column() const { return is_mariadb() ? "" : "Executed_Gtid_Set"; }
+
+namespace {
+// MariaDB keeps the SLAVE keyword (REPLICA is a synonym from 10.5.1, SLAVE
+// works everywhere); MySQL removed the SLAVE forms in 8.4, REPLICA exists
+// from 8.0.22.
+std::string_view replica_keyword(const Flavor& flavor) {
+  return flavor.is_mysql() && flavor.version().at_least(8, 0, 22) ? "REPLICA" : "SLAVE";
+}
+}  // namespace
+
+std::string Flavor::start_replica_sql() const { return fmt::format("START {}", replica_keyword(*this)); }
+std::string Flavor::stop_replica_sql() const { return fmt::format("STOP {}", replica_keyword(*this)); }
+std::string Flavor::start_io_thread_sql() const {
+  return fmt::format("START {} IO_THREAD", replica_keyword(*this));
+}
+std::string Flavor::stop_io_thread_sql() const { return fmt::format("STOP {} IO_THREAD", replica_keyword(*this)); }
+std::string Flavor::start_sql_thread_sql() const {
+  return fmt::format("START {} SQL_THREAD", replica_keyword(*this));
+}
+std::string Flavor::stop_sql_thread_sql() const {
+  return fmt::format("STOP {} SQL_THREAD", replica_keyword(*this));
+}
+std::string Flavor::reset_replica_all_sql() const { return fmt::format("RESET {} ALL", replica_keyword(*this)); }
+
+// MariaDB uses slave_pos: the replica resumes from the GTIDs it applied as a
+// replica. A demoted old master must first copy its binlog position there
+// (SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos); that is the caller's step.
+std::string Flavor::change_master_sql(const ReplicationSource& source) const {
+  if (is_mariadb())
+    return fmt::format(
+        "CHANGE MASTER TO MASTER_HOST={}, MASTER_PORT={}, MASTER_USER={}, MASTER_PASSWORD={}, "
+        "MASTER_USE_GTID=slave_pos",
+        sql_quote(source.host), source.port, sql_quote(source.user), sql_quote(source.password));
+  if (m_version.at_least(8, 0, 23))
+    return fmt::format(
+        "CHANGE REPLICATION SOURCE TO SOURCE_HOST={}, SOURCE_PORT={}, SOURCE_USER={}, SOURCE_PASSWORD={}, "
+        "SOURCE_AUTO_POSITION=1{}",
+        sql_quote(source.host), source.port, sql_quote(source.user), sql_quote(source.password),
+        source.get_public_key ? ", GET_SOURCE_PUBLIC_KEY=1" : "");
+  // GET_MASTER_PUBLIC_KEY exists from 8.0; 5.7 has no caching_sha2_password.
+  const bool public_key = source.get_public_key && m_version.at_least(8, 0, 0);
+  return fmt::format(
+      "CHANGE MASTER TO MASTER_HOST={}, MASTER_PORT={}, MASTER_USER={}, MASTER_PASSWORD={}, "
+      "MASTER_AUTO_POSITION=1{}",
+      sql_quote(source.host), source.port, sql_quote(source.user), sql_quote(source.password),
+      public_key ? ", GET_MASTER_PUBLIC_KEY=1" : "");
+}
+
+std::string Flavor::wait_for_gtids_sql(std::string_view gtids, std::chrono::seconds timeout) const {
+  const auto seconds = std::max<std::chrono::seconds::rep>(timeout.count(), 1);
+  if (is_mariadb()) return fmt::format("SELECT MASTER_GTID_WAIT({}, {})", sql_quote(gtids), seconds);
+  return fmt::format("SELECT WAIT_FOR_EXECUTED_GTID_SET({}, {})", sql_quote(gtids), seconds);
+}
+
+bool Flavor::wait_timed_out(int64_t result) const { return is_mariadb() ? result == -1 : result == 1; }
+
+std::string Flavor::fence_writes_sql() const {
+  if (is_mariadb()) return "SET GLOBAL read_only=1";
+  return "SET GLOBAL super_read_only=1";
+}
+
+std::string Flavor::unfence_writes_sql() const { return "SET GLOBAL read_only=0"; }
+
+std::string_view Flavor::binlog_tool() const {
+  if (is_mariadb() && m_version.at_least(10, 4, 6)) return "mariadb-binlog";
+  return "mysqlbinlog";
+}
+
+bool Flavor::binlog_tool_accepts_gtid_start() const { return is_mariadb() && m_version.at_least(10, 8, 0); }
+
+}  // namespace mha

@@ -1,0 +1,136 @@
+// Every SQL statement whose text differs between MariaDB and MySQL, or
+// between versions of one of them, lives here (DESIGN.md, "SQL flavors").
+// A Flavor is detected once per connection from `SELECT VERSION()` and then
+// only builds strings: no I/O, no server access, safe on any thread.
+//
+// Version thresholds used below:
+//   MariaDB  10.0.9  minimum supported (GTID + MASTER_GTID_WAIT)
+//            10.4.6  `mariadb-binlog` name exists (before: mysqlbinlog only)
+//            10.5.2  SHOW BINLOG STATUS
+//            10.8    mariadb-binlog --start-position accepts a GTID list
+//   MySQL    5.7     minimum supported (super_read_only, WAIT_FOR_EXECUTED_GTID_SET)
+//            8.0.22  SHOW REPLICA STATUS, START/STOP/RESET REPLICA
+//            8.0.23  CHANGE REPLICATION SOURCE TO ... SOURCE_*
+//            8.2.0   SHOW BINARY LOG STATUS (SHOW MASTER STATUS removed in 8.4)
+//
+// Statements that embed values (CHANGE MASTER, the wait functions) quote them
+// with sql_quote(), which uses backslash escapes: the session that runs them
+// must not have NO_BACKSLASH_ESCAPES in sql_mode and must use an ASCII-safe
+// character set (utf8mb4), as every mhad session does.
+#pragma once
+
+#include "common/result.h"
+
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mha {
+
+enum class FlavorKind { mariadb, mysql };
+
+struct ServerVersion {
+  int major = 0;
+  int minor = 0;
+  int patch = 0;
+
+  auto operator<=>(const ServerVersion&) const = default;
+  bool at_least(int ma, int mi, int pa = 0) const { return *this >= ServerVersion{ma, mi, pa}; }
+  std::string to_string() const;  // "10.11.6"
+};
+
+// Where a replica should replicate from. The password ends up in the SQL
+// text, so the statement built from it must never be logged.
+struct ReplicationSource {
+  std::string host;
+  uint16_t port = 3306;
+  std::string user;
+  std::string password;
+  // MySQL 8.0+ only (ignored elsewhere): ask the source for its RSA key, which
+  // caching_sha2_password needs when replication does not use TLS.
+  bool get_public_key = false;
+};
+
+// Quotes a string literal for MySQL/MariaDB: wraps in single quotes and
+// escapes backslash, single quote, NUL, newline, carriage return and Ctrl-Z
+// (the set mysql_real_escape_string escapes, minus the double quote, which is
+// harmless inside single quotes).
+std::string sql_quote(std::string_view text);
+
+class Flavor {
+ public:
+  Flavor(FlavorKind kind, ServerVersion version) : m_kind(kind), m_version(version) {}
+
+  // Parses `SELECT VERSION()` output: "10.11.6-MariaDB-0+deb12u1-log",
+  // "5.5.5-10.11.6-MariaDB" (the replication-protocol prefix old MariaDB
+  // servers send; the real version follows it), "8.0.36", "5.7.42-log".
+  // Errc::parse for text that is no version; Errc::not_supported below the
+  // minimum versions above.
+  static Result<Flavor> from_version(std::string_view version_string);
+
+  FlavorKind kind() const { return m_kind; }
+  const ServerVersion& version() const { return m_version; }
+  bool is_mariadb() const { return m_kind == FlavorKind::mariadb; }
+  bool is_mysql() const { return m_kind == FlavorKind::mysql; }
+  std::string to_string() const;  // "MariaDB 10.11.6", "MySQL 8.0.36"
+
+  // --- reading state -----------------------------------------------------
+  std::string replica_status_sql() const;
+  // MariaDB: one row (gtid_binlog_pos, gtid_slave_pos, gtid_current_pos);
+  // MySQL: one row (gtid_executed).
+  std::string gtid_executed_sql() const;
+  std::string master_status_sql() const;
+  // MariaDB: one column (read_only); MySQL: two (read_only, super_read_only).
+  std::string read_only_sql() const;
+
+  // Columns of replica_status_sql() holding the received GTIDs, and (MySQL
+  // only; empty for MariaDB, whose executed position comes from
+  // gtid_executed_sql()) the executed ones.
+  std::string_view received_gtids_column() const;
+  std::string_view executed_gtids_column() const;
+
+  // --- replication control -------------------------------------------------
+  std::string start_replica_sql() const;
+  std::string stop_replica_sql() const;
+  std::string start_io_thread_sql() const;
+  std::string stop_io_thread_sql() const;
+  std::string start_sql_thread_sql() const;
+  std::string stop_sql_thread_sql() const;
+  std::string reset_replica_all_sql() const;
+  // Points this server at `source` with GTID auto-positioning. Contains the
+  // password: never log the result.
+  std::string change_master_sql(const ReplicationSource& source) const;
+
+  // Blocks until the server has executed `gtids` (a MariaDB position or a
+  // MySQL GTID set, as text) or `timeout` passes. Result, one integer column:
+  //   MariaDB MASTER_GTID_WAIT:           0 reached, -1 timed out
+  //   MySQL WAIT_FOR_EXECUTED_GTID_SET:   0 reached,  1 timed out
+  // use wait_timed_out() to read it. The timeout is raised to at least 1s:
+  // a zero timeout means "do not wait" in one flavor and has had other
+  // meanings across versions in the other.
+  std::string wait_for_gtids_sql(std::string_view gtids, std::chrono::seconds timeout) const;
+  bool wait_timed_out(int64_t result) const;
+
+  // --- fencing -------------------------------------------------------------
+  // MySQL: super_read_only also blocks SUPER users and implies read_only.
+  std::string fence_writes_sql() const;
+  // Both flavors: SET GLOBAL read_only=0. On MySQL that also clears
+  // super_read_only; "super_read_only=0" alone would leave read_only=1.
+  std::string unfence_writes_sql() const;
+
+  // --- binlog tool ---------------------------------------------------------
+  std::string_view binlog_tool() const;
+  // mariadb-binlog --start-position=<gtid list> (MariaDB >= 10.8). MySQL's
+  // mysqlbinlog has no GTID start position (only --exclude-gtids): false.
+  bool binlog_tool_accepts_gtid_start() const;
+
+  bool operator==(const Flavor&) const = default;
+
+ private:
+  FlavorKind m_kind;
+  ServerVersion m_version;
+};
+
+}  // namespace mha

@@ -1,0 +1,51 @@
+// mhad as a whole: owns the loop, the worker pool, the control socket and one
+// ClusterMonitor per configured cluster; handles signals, reloads, sd_notify
+// and the watchdog. main.cpp only parses arguments and hands over.
+#pragma once
+
+#include "common/config.h"
+#include "daemon/cluster_monitor.h"
+#include "daemon/control_server.h"
+#include "daemon/event_loop.h"
+#include "daemon/worker_pool.h"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace mha {
+
+class DaemonApp {
+ public:
+  DaemonApp(std::filesystem::path config_path, Config config, Seams seams);
+  ~DaemonApp();
+
+  // Runs until SIGTERM/SIGINT. Returns the process exit code.
+  int run();
+
+ private:
+  void start_monitors();
+  // Re-reads the configuration. On any error the old one stays live and the
+  // errors are returned (one per line); on success the monitors restart.
+  Result<std::size_t> reload(std::string_view why);
+  void notify_status();
+  void schedule_watchdog(std::chrono::microseconds interval);
+  bool may_change(const Peer& peer) const;
+
+  void cmd_status(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
+  void cmd_reload(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
+  void cmd_version(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
+
+  std::filesystem::path m_config_path;
+  Config m_config;
+  Seams m_seams;
+  EventLoop m_loop;
+  std::unique_ptr<WorkerPool> m_pool;
+  std::unique_ptr<ControlServer> m_server;
+  std::map<std::string, std::shared_ptr<ClusterMonitor>> m_monitors;
+  MonoTime m_started{};
+  std::string m_last_status;
+};
+
+}  // namespace mha

@@ -1,0 +1,128 @@
+#include "daemon/libssh_shell.h"
+
+#include <libssh/libssh.h>
+
+#include <chrono>
+#include <memory>
+
+namespace mha {
+
+LibsshShell::LibsshShell(SshEndpoint endpoint) : m_endpoint(std::move(endpoint)) {}
+
+LibsshShell::~LibsshShell() { close(); }
+
+void LibsshShell::close() {
+  if (m_session != nullptr) {
+    ssh_disconnect(m_session);
+    ssh_free(m_session);
+    m_session = nullptr;
+  }
+}
+
+Result<void> LibsshShell::connect() {
+  ssh_session session = ssh_new();
+  if (session == nullptr) return make_error(Errc::internal, "ssh_new failed");
+  auto fail = [&](Errc code, std::string_view doing) {
+    Error error{code, fmt::format("ssh {}@{}:{}: {}: {}", m_endpoint.user, m_endpoint.host,
+                                  m_endpoint.port, doing, ssh_get_error(session))};
+    ssh_disconnect(session);
+    ssh_free(session);
+    return error;
+  };
+  long timeout_s = static_cast<long>((m_endpoint.connect_timeout.count() + 999) / 1000);
+  long timeout_us = 0;
+  unsigned int port = m_endpoint.port;
+  int no = 0;
+  ssh_options_set(session, SSH_OPTIONS_HOST, m_endpoint.host.c_str());
+  ssh_options_set(session, SSH_OPTIONS_PORT, &port);
+  ssh_options_set(session, SSH_OPTIONS_USER, m_endpoint.user.c_str());
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &timeout_s);
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT_USEC, &timeout_us);
+  // Don't read ~/.ssh/config: the cluster config is the one source of truth.
+  ssh_options_set(session, SSH_OPTIONS_PROCESS_CONFIG, &no);
+  if (ssh_connect(session) != SSH_OK) {
+    std::string text = ssh_get_error(session);
+    Errc code = text.find("refused") != std::string::npos   ? Errc::refused
+                : text.find("imed out") != std::string::npos ? Errc::timeout
+                                                             : Errc::network;
+    return fail(code, "connect");
+  }
+  // Host keys: accepted without a known_hosts check for now (the failover
+  // must not stall on a first-contact prompt). See the issue notes.
+  int rc = SSH_AUTH_DENIED;
+  if (!m_endpoint.key_file.empty()) {
+    ssh_key key = nullptr;
+    if (ssh_pki_import_privkey_file(m_endpoint.key_file.c_str(), nullptr, nullptr, nullptr, &key) !=
+        SSH_OK) {
+      Error error = make_error(Errc::config, "ssh: cannot read private key '{}'", m_endpoint.key_file);
+      ssh_disconnect(session);
+      ssh_free(session);
+      return error;
+    }
+    rc = ssh_userauth_publickey(session, nullptr, key);
+    ssh_key_free(key);
+  } else {
+    rc = ssh_userauth_publickey_auto(session, nullptr, nullptr);
+  }
+  if (rc != SSH_AUTH_SUCCESS) return fail(Errc::auth, "public key authentication");
+  m_session = session;
+  return {};
+}
+
+Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::milliseconds timeout) {
+  // One retry with a fresh login: a kept session may have been closed by the
+  // other end (sshd restarted, idle timeout) since the last command.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool fresh = m_session == nullptr;
+    if (fresh)
+      if (auto r = connect(); !r) return r.error();
+    ssh_channel channel = ssh_channel_new(m_session);
+    if (channel == nullptr || ssh_channel_open_session(channel) != SSH_OK) {
+      if (channel != nullptr) ssh_channel_free(channel);
+      close();
+      if (fresh) return make_error(Errc::network, "ssh {}: cannot open a channel", m_endpoint.host);
+      continue;
+    }
+    std::string cmd(command);
+    if (ssh_channel_request_exec(channel, cmd.c_str()) != SSH_OK) {
+      ssh_channel_free(channel);
+      close();
+      if (fresh) return make_error(Errc::network, "ssh {}: exec request refused", m_endpoint.host);
+      continue;
+    }
+    CommandResult result;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buffer[4096];
+    bool timed_out = false;
+    while (!ssh_channel_is_eof(channel)) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        timed_out = true;
+        break;
+      }
+      int n = ssh_channel_read_timeout(channel, buffer, sizeof buffer, 0,
+                                       static_cast<int>(std::min<long>(left.count(), 200)));
+      if (n > 0) result.out.append(buffer, static_cast<std::size_t>(n));
+      int e = ssh_channel_read_nonblocking(channel, buffer, sizeof buffer, 1);
+      if (e > 0) result.err.append(buffer, static_cast<std::size_t>(e));
+      if (n == SSH_ERROR || e == SSH_ERROR) break;
+    }
+    int e;
+    while ((e = ssh_channel_read_nonblocking(channel, buffer, sizeof buffer, 1)) > 0)
+      result.err.append(buffer, static_cast<std::size_t>(e));
+    ssh_channel_send_eof(channel);
+    result.exit_status = timed_out ? -1 : ssh_channel_get_exit_status(channel);
+    ssh_channel_close(channel);
+    ssh_channel_free(channel);
+    if (timed_out) {
+      close();
+      return make_error(Errc::timeout, "ssh {}: command did not finish within {} ms", m_endpoint.host,
+                        timeout.count());
+    }
+    return result;
+  }
+  return make_error(Errc::network, "ssh {}: session lost", m_endpoint.host);
+}
+
+}  // namespace mha

@@ -1,0 +1,54 @@
+// Helpers for integration tests: run shell commands, drive the sandbox
+// (tests/sandbox/sandbox.sh), start and stop a real mhad by PID, and talk to
+// its control socket. Everything started here is stopped here, by PID.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace mha::it {
+
+struct CommandOutput {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+CommandOutput run(const std::string& command);
+std::string sandbox_script();
+std::string sandbox_dir();
+// SQL on sandbox host i as root over its unix socket; REQUIREs success.
+std::string sandbox_sql(int host, const std::string& sql);
+
+// Polls `done` every 100 ms until it returns true or `timeout` passes.
+bool wait_until(std::chrono::milliseconds timeout, const std::function<bool()>& done);
+
+class Mhad {
+ public:
+  explicit Mhad(std::string config_dir);  // dir with mhad.toml (from sandbox gen-config)
+  ~Mhad();
+  bool start();
+  // SIGTERM, wait up to `limit`; returns how long it took, or -1 ms if it had to be killed.
+  std::chrono::milliseconds stop(std::chrono::milliseconds limit = std::chrono::seconds(5));
+  void signal(int signo) const;
+  pid_t pid() const { return m_pid; }
+  std::string socket() const { return m_dir + "/mhad.sock"; }
+  std::string log() const;
+  // One request over the socket; returns the parsed reply line (result or error).
+  nlohmann::json request(const nlohmann::json& request) const;
+  nlohmann::json status() const;  // result of {"cmd":"status"}; null on error
+
+ private:
+  std::string status_reply_raw() const;
+  std::string m_dir;
+  pid_t m_pid = -1;
+};
+
+std::string mhactl_path();
+std::string mhad_path();
+
+}  // namespace mha::it
