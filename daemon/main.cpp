@@ -32,6 +32,8 @@ void print_help() {
       "  --version          print the version and exit\n"
       "  --help             this text\n"
       "\n"
+      "Exit codes: 0 stopped by SIGTERM, 1 runtime failure (socket taken, ...),\n"
+      "78 invalid configuration (not restarted by systemd). --check-config: 0/1.\n\n"
       "Signals: SIGHUP reloads the configuration (an invalid one is refused and\n"
       "the running one stays), SIGTERM stops.\n",
       k_default_config);
@@ -107,7 +109,7 @@ int main(int argc, char** argv) {
     for (const auto& error : load.errors) mha::log_error({{"EVENT", "config_refused"}}, "{}", error);
     mha::log_error({}, "configuration '{}' is invalid ({} error(s)); not starting. Check it with: mhad --check-config --config {}",
                    config_path, load.errors.size(), config_path);
-    return 1;
+    return 78;  // EX_CONFIG: the unit's RestartPreventExitStatus stops a restart loop
   }
   for (const auto& warning : load.warnings) mha::log_warning({}, "{}", warning);
   mha::log_set_level(level.value_or(load.config->daemon.log_level));

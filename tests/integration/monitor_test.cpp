@@ -268,7 +268,7 @@ TEST_CASE("mhad refuses to start on an invalid configuration and names the probl
   }
   auto r = run(mhad_path() + " --config " + dir + "/mhad.toml");
   INFO(r.out);
-  CHECK(r.exit_code == 1);
+  CHECK(r.exit_code == 78);
   CHECK(r.out.find("app1.toml") != std::string::npos);
   CHECK(r.out.find("host") != std::string::npos);
   struct stat st{};

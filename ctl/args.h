@@ -1,0 +1,48 @@
+// mhactl's command line: the words after the program name in, the command to
+// run (with its options resolved) or a usage error out. Pure: the environment's
+// MHAD_SOCKET is passed in, nothing is printed, nothing is connected.
+//
+// Global options (--socket, --timeout, --help, --version) are accepted anywhere
+// on the line; so are command options (-c/--cluster, --json), which are then
+// checked against the command they were given to.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace mha::ctl {
+
+inline constexpr std::string_view k_default_socket = "/run/mhad/mhad.sock";
+inline constexpr std::chrono::milliseconds k_default_timeout{10'000};
+
+enum class Command { status, reload, help, version };
+
+struct Args {
+  Command command = Command::help;
+  std::optional<Command> help_topic;  // Command::help: nullopt = the overview
+  std::string socket;                 // --socket, else MHAD_SOCKET, else k_default_socket
+  std::chrono::milliseconds timeout = k_default_timeout;  // idle time before giving up
+  std::string cluster;                // status: empty = every cluster
+  bool json = false;                  // status, reload: print the raw result
+};
+
+// What to print, as "mhactl: <message>" then "<hint>", before exiting 64.
+struct UsageError {
+  std::string message;
+  std::string hint;
+};
+
+using ParseOutcome = std::variant<Args, UsageError>;
+
+// words: argv[1..]; env_socket: MHAD_SOCKET when set (an empty value counts as unset).
+ParseOutcome parse_args(std::span<const std::string_view> words,
+                        std::optional<std::string_view> env_socket);
+
+// The name a user types: "status", "reload", "help" ("version" for Command::version).
+std::string_view command_name(Command command);
+
+}  // namespace mha::ctl

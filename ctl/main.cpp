@@ -1,0 +1,148 @@
+// mhactl: parse the command line, send one request to mhad, print the answer
+// and exit with the status `mhactl --help` documents. Only dispatch lives
+// here: parsing is args.*, the socket is client.*, the table status_table.*.
+#include "common/protocol.h"
+#include "ctl/args.h"
+#include "ctl/client.h"
+#include "ctl/help.h"
+#include "ctl/status_table.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace {
+
+using nlohmann::json;
+using namespace mha::ctl;
+
+std::string string_field(const json& object, const char* key, std::string_view fallback) {
+  if (object.is_object())
+    if (auto it = object.find(key); it != object.end() && it->is_string()) return it->get<std::string>();
+  return std::string(fallback);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// Progress of long operations, on stderr so that stdout stays the result.
+void print_event(const json& event) {
+  std::string what = string_field(event, "phase", string_field(event, "event", "event"));
+  std::string detail = string_field(event, "detail", "");
+  fmt::print(stderr, "{}{}{}\n", what, detail.empty() ? "" : ": ", detail);
+}
+
+// "mhactl: MESSAGE (CODE)"; a message of several lines (a refused config, one
+// problem a line) prints its first line there and the rest indented below.
+void print_daemon_error(std::string_view cmd, const json& error) {
+  const std::string code = string_field(error, "code", "unknown");
+  auto lines = lines_of(string_field(error, "message", "mhad gave no message"));
+  if (cmd == "reload" && code == "config") {
+    fmt::print(stderr, "mhactl: new configuration refused, mhad keeps running with the old one ({}):\n",
+               code);
+    for (const auto& line : lines) fmt::print(stderr, "  {}\n", line);
+    return;
+  }
+  fmt::print(stderr, "mhactl: {} ({})\n", lines.empty() ? "mhad gave no message" : lines.front(), code);
+  for (std::size_t i = 1; i < lines.size(); ++i) fmt::print(stderr, "  {}\n", lines[i]);
+}
+
+// The command's result, or the exit status once the failure is printed.
+std::variant<json, int> ask(const Args& args, std::string_view cmd, const json& extra) {
+  const json id = 1;
+  auto reply = call(args.socket, mha::protocol::make_request(id, cmd, extra), id, args.timeout,
+                    print_event);
+  if (!reply) {
+    fmt::print(stderr, "mhactl: {}\n", reply.error().message);
+    return exit_code_for(reply.error());
+  }
+  if (reply->kind == mha::protocol::Reply::Kind::error) {
+    print_daemon_error(cmd, reply->body);
+    return exit_code::daemon_error;
+  }
+  return std::move(reply->body);
+}
+
+void print_json(const json& result) {
+  fmt::print("{}\n", result.dump(2, ' ', false, json::error_handler_t::replace));
+}
+
+int run_status(const Args& args) {
+  json extra = json::object();
+  if (!args.cluster.empty()) extra["cluster"] = args.cluster;
+  auto answer = ask(args, "status", extra);
+  if (auto* status = std::get_if<int>(&answer)) return *status;
+  const json& result = std::get<json>(answer);
+  if (args.json) {
+    print_json(result);
+    return exit_code::ok;
+  }
+  auto table = render_status(result);
+  if (!table) {
+    fmt::print(stderr, "mhactl: malformed reply from mhad: {}\n", table.error().message);
+    return exit_code::bad_reply;
+  }
+  fmt::print("{}", *table);
+  return exit_code::ok;
+}
+
+int run_reload(const Args& args) {
+  auto answer = ask(args, "reload", json::object());
+  if (auto* status = std::get_if<int>(&answer)) return *status;
+  const json& result = std::get<json>(answer);
+  if (args.json) {
+    print_json(result);
+    return exit_code::ok;
+  }
+  // "clusters" as a count or as the list of names: either says how many.
+  const json* clusters = nullptr;
+  if (result.is_object())
+    if (auto it = result.find("clusters"); it != result.end()) clusters = &*it;
+  if (clusters && (clusters->is_number_unsigned() || clusters->is_number_integer() || clusters->is_array())) {
+    auto count = clusters->is_array() ? static_cast<long long>(clusters->size()) : clusters->get<long long>();
+    fmt::print("configuration reloaded: {} cluster{}\n", count, count == 1 ? "" : "s");
+  } else {
+    fmt::print("configuration reloaded\n");
+  }
+  return exit_code::ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> words(argv + 1, argv + argc);
+  const char* env_socket = std::getenv("MHAD_SOCKET");
+  auto parsed = parse_args(words, env_socket ? std::optional<std::string_view>(env_socket) : std::nullopt);
+  if (const auto* usage = std::get_if<UsageError>(&parsed)) {
+    fmt::print(stderr, "mhactl: {}\n{}\n", usage->message, usage->hint);
+    return exit_code::usage;
+  }
+  const Args& args = std::get<Args>(parsed);
+  switch (args.command) {
+    case Command::version:
+      fmt::print("{}\n", version_text());
+      return exit_code::ok;
+    case Command::help:
+      fmt::print("{}", args.help_topic ? command_help(*args.help_topic) : overview_help());
+      return exit_code::ok;
+    case Command::status:
+      return run_status(args);
+    case Command::reload:
+      return run_reload(args);
+  }
+  return exit_code::usage;
+}

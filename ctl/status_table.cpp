@@ -1,0 +1,267 @@
+#include "ctl/status_table.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace mha::ctl {
+
+namespace {
+
+using nlohmann::json;
+
+// A GTID value longer than this goes one set element per line, so that no part
+// of it is cut off and elements line up between servers for comparison.
+constexpr std::size_t k_gtid_one_line_max = 60;
+
+const json* field(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+// Server error texts are the server's words and may hold newlines or terminal
+// escape sequences: one line, no control characters.
+std::string clean(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '\n' || c == '\r' || c == '\t')
+      out += ' ';
+    else if (byte < 0x20 || byte == 0x7f)
+      out += '?';
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::optional<std::string> text(const json& object, const char* key) {
+  const json* value = field(object, key);
+  if (!value || !value->is_string()) return std::nullopt;
+  return clean(value->get_ref<const std::string&>());
+}
+
+std::optional<std::int64_t> integer(const json& object, const char* key) {
+  const json* value = field(object, key);
+  if (!value || !value->is_number()) return std::nullopt;
+  if (value->is_number_integer() && !value->is_number_unsigned()) return value->get<std::int64_t>();
+  if (value->is_number_unsigned())
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(value->get<std::uint64_t>(), INT64_MAX));
+  double number = value->get<double>();
+  if (!std::isfinite(number)) return std::nullopt;
+  return std::llround(std::clamp(number, -9e18, 9e18));
+}
+
+// "replication_stopped" -> "replication stopped": the daemon's words, readable.
+std::string words(std::string_view identifier) {
+  std::string out = clean(identifier);
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
+}
+
+std::string text_or(const json& object, const char* key, std::string_view fallback) {
+  auto value = text(object, key);
+  return value ? *value : std::string(fallback);
+}
+
+// 5s, 2m 5s, 3h 2m, 4d 3h: enough precision to tell "just restarted" from "up for weeks".
+std::string uptime_text(std::int64_t ms) {
+  std::int64_t s = std::max<std::int64_t>(ms, 0) / 1000;
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m {}s", s / 60, s % 60);
+  if (s < 86400) return fmt::format("{}h {}m", s / 3600, s % 3600 / 60);
+  return fmt::format("{}d {}h", s / 86400, s % 86400 / 3600);
+}
+
+std::string daemon_line(const json& daemon) {
+  std::string line = "mhad " + text_or(daemon, "version", "?");
+  if (auto pid = integer(daemon, "pid")) line += fmt::format("  pid {}", *pid);
+  if (auto uptime = integer(daemon, "uptime_ms")) line += "  up " + uptime_text(*uptime);
+  if (auto config = text(daemon, "config")) line += "  config " + *config;
+  return line;
+}
+
+std::string vip_text(const json* vip) {
+  if (!vip || !vip->is_object()) return "VIP not configured";
+  const std::string state = text_or(*vip, "state", "unknown");
+  if (state == "not_configured") return "VIP not configured";
+  auto address = text(*vip, "address");
+  auto detail = text(*vip, "detail");
+  std::string out = address ? "VIP " + *address : std::string("VIP");
+  if (state == "held")
+    return out + " on " + text_or(*vip, "holder", "?");
+  if (state == "not_held")
+    out += " not held";
+  else
+    out += " " + words(state);
+  if (detail && !detail->empty()) out += " (" + *detail + ")";
+  return out;
+}
+
+std::string address_text(const json& server) {
+  std::string host = text_or(server, "host", "?");
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";  // IPv6
+  auto port = integer(server, "port");
+  return port ? fmt::format("{}:{}", host, *port) : host;
+}
+
+std::string lag_text(const json& server) {
+  auto lag = integer(server, "seconds_behind");
+  return lag ? fmt::format("{}s", *lag) : "-";
+}
+
+// One element per line when long; each line but the last keeps its comma, so
+// the lines pasted together are the server's value again.
+std::vector<std::string> gtid_lines(const json& server) {
+  const json* value = field(server, "gtid_executed");
+  if (!value || !value->is_string()) return {"-"};
+  std::vector<std::string> elements;
+  std::string_view rest = value->get_ref<const std::string&>();
+  while (true) {
+    auto comma = rest.find(',');
+    std::string element = clean(rest.substr(0, comma));  // MySQL puts "\n" after commas
+    auto first = element.find_first_not_of(' ');
+    auto last = element.find_last_not_of(' ');
+    element = first == std::string::npos ? std::string() : element.substr(first, last - first + 1);
+    if (!element.empty()) elements.push_back(std::move(element));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (elements.empty()) return {"(empty)"};
+  std::string joined = fmt::format("{}", fmt::join(elements, ","));
+  if (joined.size() <= k_gtid_one_line_max) return {joined};
+  for (std::size_t i = 0; i + 1 < elements.size(); ++i) elements[i] += ',';
+  return elements;
+}
+
+// Why a server is not ok, one reason a line. Always at least one line, so a
+// bad STATE never stands there unexplained.
+std::vector<std::string> problems(const json& server, const std::string& state) {
+  std::vector<std::string> out;
+  auto last_error = text(server, "last_error");
+  auto io_error = text(server, "last_io_error");
+  auto sql_error = text(server, "last_sql_error");
+  auto source = text(server, "source");
+
+  if (state == "unreachable") {
+    out.push_back(last_error ? "cannot connect: " + *last_error : "cannot connect");
+    last_error.reset();
+  } else if (state == "replication_stopped") {
+    out.push_back(fmt::format("IO thread {}, SQL thread {}", text_or(server, "io_thread", "?"),
+                              text_or(server, "sql_thread", "?")));
+  } else if (state == "io_connecting") {
+    out.push_back(source ? "IO thread connecting to " + *source : "IO thread connecting");
+  } else if (state == "lagging") {
+    out.push_back(fmt::format("{} behind {}", lag_text(server), source ? *source : "its source"));
+  } else if (state == "not_replicating") {
+    out.push_back("not replicating from any source");
+  } else if (state == "unknown" && !integer(server, "checked_ms_ago") && !last_error) {
+    out.push_back("not checked yet");
+  }
+  if (io_error && !io_error->empty()) out.push_back("Last_IO_Error: " + *io_error);
+  if (sql_error && !sql_error->empty()) out.push_back("Last_SQL_Error: " + *sql_error);
+  if (last_error && !last_error->empty()) out.push_back(*last_error);
+  if (out.empty()) out.push_back(words(state));
+  return out;
+}
+
+constexpr std::array<std::string_view, 6> k_columns = {"SERVER", "ADDRESS", "ROLE",
+                                                       "STATE",  "LAG",     "GTID"};
+constexpr std::string_view k_indent = "  ";
+constexpr std::string_view k_gap = "  ";
+
+struct Row {
+  std::array<std::string, 6> cells;           // GTID cell: its first line
+  std::vector<std::string> gtid_continuation;  // further GTID lines, under the GTID column
+  std::vector<std::string> problems;           // "!" lines
+};
+
+void rstrip(std::string& line) {
+  line.erase(line.find_last_not_of(' ') + 1);
+}
+
+std::string render_cluster(const json& cluster) {
+  const std::string name = text_or(cluster, "name", "?");
+  std::string out = fmt::format("cluster {}  health {}  master {}  {}\n", name,
+                                words(text_or(cluster, "health", "unknown")),
+                                text_or(cluster, "master", "none"), vip_text(field(cluster, "vip")));
+
+  const json* servers = field(cluster, "servers");
+  if (!servers || !servers->is_array() || servers->empty()) return out + "  (no servers)\n";
+
+  std::vector<Row> rows;
+  for (const json& server : *servers) {
+    Row row;
+    const std::string state = text_or(server, "state", "unknown");
+    auto gtid = gtid_lines(server);
+    row.cells = {text_or(server, "name", "?"), address_text(server), text_or(server, "role", "?"),
+                 words(state), lag_text(server), gtid.front()};
+    row.gtid_continuation.assign(gtid.begin() + 1, gtid.end());
+    if (state != "ok") row.problems = problems(server, state);
+    rows.push_back(std::move(row));
+  }
+
+  std::array<std::size_t, 6> widths{};
+  for (std::size_t c = 0; c < widths.size(); ++c) {
+    widths[c] = k_columns[c].size();
+    for (const Row& row : rows) widths[c] = std::max(widths[c], row.cells[c].size());
+  }
+  auto line_of = [&](const auto& cells) {
+    std::string line(k_indent);
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      if (c > 0) line += k_gap;
+      line += fmt::format("{:<{}}", cells[c], c + 1 < cells.size() ? widths[c] : 0);
+    }
+    rstrip(line);
+    return line + "\n";
+  };
+  std::size_t gtid_column = k_indent.size();
+  for (std::size_t c = 0; c + 1 < widths.size(); ++c) gtid_column += widths[c] + k_gap.size();
+
+  out += line_of(k_columns);
+  for (const Row& row : rows) {
+    out += line_of(row.cells);
+    for (const auto& more : row.gtid_continuation) out += std::string(gtid_column, ' ') + more + "\n";
+    for (const auto& problem : row.problems)
+      out += fmt::format("{}! {}: {}\n", k_indent, row.cells[0], problem);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> render_status(const json& result) {
+  if (!result.is_object())
+    return make_error(Errc::parse, "the status result is not a JSON object but {}", result.type_name());
+  const json* clusters = field(result, "clusters");
+  if (!clusters || !clusters->is_array())
+    return make_error(Errc::parse, "the status result has no 'clusters' list");
+
+  // Shapes are checked here, fields where they are used (leniently).
+  for (const json& cluster : *clusters) {
+    if (!cluster.is_object())
+      return make_error(Errc::parse, "the status result lists a cluster that is not an object but {}",
+                        cluster.type_name());
+    if (const json* servers = field(cluster, "servers"); servers && servers->is_array())
+      for (const json& server : *servers)
+        if (!server.is_object())
+          return make_error(Errc::parse, "cluster '{}' lists a server that is not an object but {}",
+                            text_or(cluster, "name", "?"), server.type_name());
+  }
+
+  std::vector<std::string> blocks;
+  if (const json* daemon = field(result, "daemon"); daemon && daemon->is_object())
+    blocks.push_back(daemon_line(*daemon) + "\n");
+  if (clusters->empty()) blocks.push_back("no clusters configured\n");
+  for (const json& cluster : *clusters) blocks.push_back(render_cluster(cluster));
+  return fmt::format("{}", fmt::join(blocks, "\n"));
+}
+
+}  // namespace mha::ctl
