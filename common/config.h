@@ -156,8 +156,12 @@ ConfigLoad load_config_from_strings(const std::string& main_text,
                                     const std::map<std::string, std::string>& cluster_files,
                                     const std::filesystem::path& config_dir = {});
 
-// The effective configuration as TOML-like text with every default filled and
-// every secret shown as "********" (`mhad --check-config`).
+// The effective configuration as TOML with every default filled and every
+// secret shown as "********" (empty ones as ""), password_file paths shown
+// (`mhad --check-config`). Shape: [daemon], then per cluster a
+// "# cluster NAME (from FILE)" comment, [cluster.NAME], [cluster.NAME.vip]
+// and one [[cluster.NAME.server]] per server with every inherited value
+// resolved. Durations as format_duration, sizes as format_size.
 std::string render_effective_config(const Config& config);
 
 std::string_view ping_type_name(PingType type);
