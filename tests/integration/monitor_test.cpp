@@ -100,7 +100,7 @@ TEST_CASE("a replica whose replication was stopped by hand shows that state and 
   CHECK(slave2["io_thread"] == "no");
   CHECK(slave2["sql_thread"] == "no");
   CHECK(slave2["last_error"].get<std::string>().find("START SLAVE") != std::string::npos);
-  CHECK(table.out.find("replication_stopped") != std::string::npos);
+  CHECK(table.out.find("replication stopped") != std::string::npos);
   CHECK(table.out.find("START SLAVE") != std::string::npos);
   CHECK(mhad.status()["clusters"][0]["health"] != "ok");
   // Logged once as a state change, not every cycle.
