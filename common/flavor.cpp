@@ -127,6 +127,23 @@ std::string Flavor::read_only_sql() const {
   return "SELECT @@read_only, @@super_read_only";
 }
 
+std::string Flavor::inventory_variables_sql() {
+  return "SHOW GLOBAL VARIABLES WHERE Variable_name IN ("
+         "'server_id','hostname','log_bin','log_bin_basename','log_slave_updates','log_replica_updates',"
+         "'binlog_format','gtid_strict_mode','gtid_domain_id','gtid_mode','enforce_gtid_consistency',"
+         "'read_only','super_read_only','sync_binlog','relay_log_purge','datadir','server_uuid',"
+         "'rpl_semi_sync_master_enabled','rpl_semi_sync_slave_enabled','rpl_semi_sync_master_timeout',"
+         "'rpl_semi_sync_master_wait_point','rpl_semi_sync_source_enabled','rpl_semi_sync_replica_enabled',"
+         "'rpl_semi_sync_source_timeout','slave_net_timeout','replica_net_timeout','max_connections')";
+}
+
+std::string Flavor::health_status_sql() {
+  return "SHOW GLOBAL STATUS WHERE Variable_name IN ("
+         "'Rpl_semi_sync_master_status','Rpl_semi_sync_master_clients','Rpl_semi_sync_slave_status',"
+         "'Rpl_semi_sync_source_status','Rpl_semi_sync_source_clients','Rpl_semi_sync_replica_status',"
+         "'Slave_last_heartbeat','Slave_received_heartbeats','Uptime')";
+}
+
 std::string_view Flavor::received_gtids_column() const {
   return is_mariadb() ? "Gtid_IO_Pos" : "Retrieved_Gtid_Set";
 }

@@ -84,6 +84,13 @@ class Flavor {
   std::string master_status_sql() const;
   // MariaDB: one column (read_only); MySQL: two (read_only, super_read_only).
   std::string read_only_sql() const;
+  // Settings the checks and the failover need (log_bin, binlog_format,
+  // semi-sync, timeouts ...), as (Variable_name, Value) rows. Flavor-neutral
+  // names on purpose: SHOW ... WHERE returns only variables that exist, so
+  // one statement covers MariaDB, MySQL 5.7 and 8.x without errors.
+  static std::string inventory_variables_sql();
+  // Counters read every cycle: semi-sync state and the replica's heartbeats.
+  static std::string health_status_sql();
 
   // Columns of replica_status_sql() holding the received GTIDs, and (MySQL
   // only; empty for MariaDB, whose executed position comes from

@@ -2,6 +2,16 @@
 
 namespace mha {
 
+std::string ServerObservation::variable(std::string_view name) const {
+  auto it = variables.find(std::string(name));
+  return it == variables.end() ? std::string() : it->second;
+}
+
+std::string ServerObservation::status_value(std::string_view name) const {
+  auto it = status.find(std::string(name));
+  return it == status.end() ? std::string() : it->second;
+}
+
 std::string_view role_name(Role role) {
   switch (role) {
     case Role::master: return "master";

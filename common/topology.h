@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,7 +31,17 @@ struct ServerObservation {
   std::string gtid_executed;   // MariaDB @@gtid_binlog_pos, MySQL @@gtid_executed
   std::string gtid_slave_pos;  // MariaDB only
   std::optional<ReplicaStatus> replica;  // SHOW SLAVE STATUS row, if any
+  // Flavor::inventory_variables_sql(), lower-case names: read at connect and
+  // every few cycles (settings rarely change). Empty until first read.
+  std::map<std::string, std::string> variables;
+  // Flavor::health_status_sql(), as the server names them: every cycle.
+  std::map<std::string, std::string> status;
   MonoTime checked_at{};
+  MonoTime inventory_at{};  // when `variables` was read
+
+  // A variable's value, or "" when the server does not have it.
+  std::string variable(std::string_view name) const;
+  std::string status_value(std::string_view name) const;
 };
 
 enum class Role { master, replica, unknown };

@@ -11,6 +11,9 @@ namespace {
 // VIP holders change only on failover, and an SSH command costs a few ms on
 // a kept session; checking every few cycles is plenty for `status`.
 constexpr unsigned k_vip_check_every_cycles = 5;
+// Settings (log_bin, semi-sync enabled, ...) change rarely; read them on each
+// new connection and then every 30 cycles.
+constexpr unsigned k_inventory_every_cycles = 30;
 
 Result<std::string> scalar_text(SqlSession& session, std::string_view sql) {
   auto rows = session.query(sql);
@@ -20,34 +23,67 @@ Result<std::string> scalar_text(SqlSession& session, std::string_view sql) {
 
 }  // namespace
 
-ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint, MonoTime now) {
+// Name/value rows (SHOW VARIABLES / SHOW STATUS) into a map.
+static Result<std::map<std::string, std::string>> name_value_rows(SqlSession& session, std::string_view sql,
+                                                                  bool lower_names) {
+  auto rows = session.query(sql);
+  if (!rows) return rows.error();
+  std::map<std::string, std::string> out;
+  for (const auto& row : rows->rows) {
+    if (row.size() < 2 || !row[0]) continue;
+    std::string name = *row[0];
+    if (lower_names)
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out[name] = row[1].value_or("");
+  }
+  return out;
+}
+
+ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint, MonoTime now,
+                               const ServerObservation& previous, bool refresh_inventory) {
   ServerObservation obs;
   obs.checked = true;
   obs.checked_at = now;
   auto fail = [&](Error error) {
     obs.reachable = false;
     obs.error = std::move(error);
+    // Keep what we knew about the server: the failover needs its last GTIDs.
+    obs.version = previous.version;
+    obs.flavor = previous.flavor;
+    obs.variables = previous.variables;
     session.close();  // next check reconnects
     return obs;
   };
-  if (!session.connected())
+  bool fresh = !session.connected();
+  if (fresh)
     if (auto r = session.connect(endpoint); !r) return fail(r.error());
 
-  auto version = scalar_text(session, "SELECT VERSION()");
-  if (!version) return fail(version.error().with_context("reading the version"));
-  obs.version = *version;
-  auto flavor = Flavor::from_version(obs.version);
-  if (!flavor) return fail(flavor.error());
-  obs.flavor = *flavor;
+  // Version and settings: on a new connection (the server may have been
+  // upgraded or restarted) and every few cycles; otherwise carried over.
+  if (fresh || refresh_inventory || !previous.flavor) {
+    auto version = scalar_text(session, "SELECT VERSION()");
+    if (!version) return fail(version.error().with_context("reading the version"));
+    auto flavor = Flavor::from_version(*version);
+    if (!flavor) return fail(flavor.error());
+    obs.version = *version;
+    obs.flavor = *flavor;
+    auto vars = name_value_rows(session, Flavor::inventory_variables_sql(), true);
+    if (!vars) return fail(vars.error().with_context("reading server variables"));
+    obs.variables = std::move(*vars);
+    obs.inventory_at = now;
+  } else {
+    obs.version = previous.version;
+    obs.flavor = previous.flavor;
+    obs.variables = previous.variables;
+    obs.inventory_at = previous.inventory_at;
+  }
+  obs.server_id = static_cast<std::uint32_t>(std::strtoul(obs.variable("server_id").c_str(), nullptr, 10));
+  obs.hostname = obs.variable("hostname");
 
-  auto vars = session.query("SELECT @@server_id, @@read_only, @@hostname");
-  if (!vars) return fail(vars.error().with_context("reading server variables"));
-  if (vars->rows.empty() || vars->rows[0].size() < 3)
-    return fail(make_error(Errc::parse, "SELECT @@server_id, @@read_only, @@hostname returned no row"));
-  const auto& row = vars->rows[0];
-  obs.server_id = static_cast<std::uint32_t>(std::strtoul(row[0].value_or("0").c_str(), nullptr, 10));
-  obs.read_only = row[1].value_or("0") != "0";
-  obs.hostname = row[2].value_or("");
+  // read_only changes at a switchover: read it every cycle, with the GTIDs.
+  auto read_only = scalar_text(session, "SELECT @@GLOBAL.read_only");
+  if (!read_only) return fail(read_only.error().with_context("reading read_only"));
+  obs.read_only = *read_only != "0";
 
   auto gtids = session.query(obs.flavor->gtid_executed_sql());
   if (!gtids) return fail(gtids.error().with_context("reading GTID positions"));
@@ -64,6 +100,10 @@ ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint,
     if (!parsed) return fail(parsed.error().with_context("parsing replica status"));
     obs.replica = std::move(*parsed);
   }
+
+  auto counters = name_value_rows(session, Flavor::health_status_sql(), false);
+  if (!counters) return fail(counters.error().with_context("reading status counters"));
+  obs.status = std::move(*counters);
   obs.reachable = true;
   return obs;
 }
@@ -138,9 +178,13 @@ void ClusterMonitor::run_check(std::size_t index) {
                        m_config.password.reveal(), m_config.connect_timeout, m_config.read_timeout};
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
   EventLoop& loop = m_loop;
-  m_pool.submit([weak, index, endpoint = std::move(endpoint), session = std::move(slot.session),
-                 &loop] {
-    auto obs = std::make_shared<ServerObservation>(check_server(*session, endpoint, MonoClock::now()));
+  auto previous = std::make_shared<ServerObservation>(slot.observation);
+  bool refresh_inventory = ++slot.cycles_since_inventory >= k_inventory_every_cycles;
+  if (refresh_inventory) slot.cycles_since_inventory = 0;
+  m_pool.submit([weak, index, endpoint = std::move(endpoint), session = std::move(slot.session), previous,
+                 refresh_inventory, &loop] {
+    auto obs = std::make_shared<ServerObservation>(
+        check_server(*session, endpoint, MonoClock::now(), *previous, refresh_inventory));
     loop.post([weak, index, session, obs] {
       if (auto self = weak.lock()) self->on_observation(index, session, std::move(*obs));
     });

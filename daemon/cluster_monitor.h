@@ -28,7 +28,9 @@ struct Seams {
 };
 
 // What a check of one server does, through the SQL seam. Blocking (worker).
-ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint, MonoTime now);
+// `previous` supplies what is not re-read every cycle (version, settings).
+ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint, MonoTime now,
+                               const ServerObservation& previous = {}, bool refresh_inventory = false);
 
 // Which hosts hold the VIP, from `ip -o addr show` output. Pure.
 bool ip_output_has_address(std::string_view ip_output, std::string_view cidr_or_address);
@@ -56,6 +58,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
     std::optional<bool> holds_vip;        // nullopt: not checkable
     std::string vip_error;
     TimerId timer = 0;
+    unsigned cycles_since_inventory = 0;
   };
 
   void schedule(std::size_t index, std::chrono::milliseconds delay);

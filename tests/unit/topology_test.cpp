@@ -131,8 +131,15 @@ TEST_CASE("status JSON of a stopped replica carries its state and the reason", "
 TEST_CASE("check_server reads a MariaDB replica through the SQL seam", "[topology][monitor]") {
   test::FakeSqlSession sql;
   sql.answers["SELECT VERSION()"] = test::FakeSqlSession::row({"VERSION()"}, {"10.11.19-MariaDB-0+deb12u1-log"});
-  sql.answers["SELECT @@server_id, @@read_only, @@hostname"] =
-      test::FakeSqlSession::row({"@@server_id", "@@read_only", "@@hostname"}, {"2", "1", "slave1"});
+  Rows vars;
+  vars.columns = {"Variable_name", "Value"};
+  vars.rows = {{"SERVER_ID", "2"}, {"hostname", "slave1"}, {"log_bin", "ON"}};
+  sql.answers[Flavor::inventory_variables_sql()] = vars;
+  sql.answers["SELECT @@GLOBAL.read_only"] = test::FakeSqlSession::row({"@@GLOBAL.read_only"}, {"1"});
+  Rows counters;
+  counters.columns = {"Variable_name", "Value"};
+  counters.rows = {{"Slave_received_heartbeats", "17"}};
+  sql.answers[Flavor::health_status_sql()] = counters;
   auto flavor = *Flavor::from_version("10.11.19-MariaDB");
   sql.answers[flavor.gtid_executed_sql()] =
       test::FakeSqlSession::row({"a", "b", "c"}, {"0-1-25", "0-1-25", "0-1-25"});
@@ -151,16 +158,23 @@ TEST_CASE("check_server reads a MariaDB replica through the SQL seam", "[topolog
   INFO((obs.error ? obs.error->message : ""));
   REQUIRE(obs.reachable);
   CHECK(obs.server_id == 2);
+  CHECK(obs.hostname == "slave1");
+  CHECK(obs.variable("log_bin") == "ON");
+  CHECK(obs.status_value("Slave_received_heartbeats") == "17");
   CHECK(obs.read_only == true);
   CHECK(obs.gtid_executed == "0-1-25");
   REQUIRE(obs.replica);
   CHECK(obs.replica->gtid_io_pos == "0-1-25");
   CHECK(derive_state(obs, 30s) == ServerState::ok);
 
-  // The connection is kept: a second check does not reconnect.
-  auto again = check_server(sql, endpoint, MonoClock::now());
+  // The connection is kept: a second check does not reconnect, and does not
+  // re-read the version and settings.
+  auto queries_before = sql.log.size();
+  auto again = check_server(sql, endpoint, MonoClock::now(), obs, false);
   CHECK(again.reachable);
   CHECK(sql.connects == 1);
+  CHECK(again.variable("log_bin") == "ON");
+  CHECK(std::count(sql.log.begin() + static_cast<long>(queries_before), sql.log.end(), "SELECT VERSION()") == 0);
 }
 
 TEST_CASE("check_server reports a refused connection and a nonsense answer as errors", "[topology][monitor]") {
