@@ -578,8 +578,10 @@ const std::vector<KeySpec>& key_specs() {
       {"ping_failures", Scope::cluster, cluster_int<&C::ping_failures, 1, k_int_max>},
       {"connect_timeout", Scope::cluster, cluster_duration<&C::connect_timeout, true>},
       {"read_timeout", Scope::cluster, cluster_duration<&C::read_timeout, true>},
+      {"frozen_master_timeout", Scope::cluster, cluster_duration<&C::frozen_master_timeout, true>},
       {"min_failover_interval", Scope::cluster, cluster_duration<&C::min_failover_interval, false>},
       {"auto_failover", Scope::cluster, cluster_bool<&C::auto_failover>},
+      {"keep_ssh_session", Scope::cluster, cluster_bool<&C::keep_ssh_session>},
       {"running_seconds_limit", Scope::cluster, cluster_duration<&C::running_seconds_limit, false>},
       {"running_updates_limit", Scope::cluster, cluster_int<&C::running_updates_limit, 0, k_int_max>},
       {"seconds_behind_master", Scope::cluster, cluster_duration<&C::seconds_behind_master, false>},
@@ -1260,8 +1262,10 @@ std::string render_effective_config(const Config& config) {
     line("ping_failures", fmt::format("{}", c.ping_failures));
     duration("connect_timeout", c.connect_timeout);
     duration("read_timeout", c.read_timeout);
+    duration("frozen_master_timeout", c.frozen_master_timeout);
     duration("min_failover_interval", c.min_failover_interval);
     line("auto_failover", yes_no(c.auto_failover));
+    line("keep_ssh_session", yes_no(c.keep_ssh_session));
     duration("running_seconds_limit", c.running_seconds_limit);
     line("running_updates_limit", fmt::format("{}", c.running_updates_limit));
     duration("seconds_behind_master", c.seconds_behind_master);

@@ -86,6 +86,11 @@ struct ClusterConfig {
   int ping_failures = 4;          // MHA declares dead after 4 failed pings (3 retries)
   Duration connect_timeout{4000}; // MHA: mysql_connect_timeout=4 for status reads
   Duration read_timeout{4000};    // per-query read timeout of monitoring sessions
+  // A master whose port accepts connections but that answers nothing for this
+  // long, while no replica hears from it either, is declared dead ("frozen").
+  // 10 s: over two read timeouts (a busy server gets a second chance), far
+  // under the minute MHA needs before a frozen master's listen backlog fills.
+  Duration frozen_master_timeout{10000};
   Duration min_failover_interval{8 * 3600 * 1000};  // MHA: last_failover_minute=480
   bool auto_failover = true;      // false: detect and report only (masterha_master_monitor)
   Duration running_seconds_limit{10000};  // MHA online switch: --running_seconds_limit 10
@@ -100,6 +105,9 @@ struct ClusterConfig {
 
   std::string ssh_user = "root";  // MHA default is the current OS user; mhad runs as root
   std::string ssh_key;            // private key; empty = ~/.ssh defaults
+  // Keep an SSH session to the master's host open (a look every 5 cycles), so
+  // that the host check of a failure costs milliseconds instead of a login.
+  bool keep_ssh_session = true;
   std::string secondary_check_script;     // MHA: secondary_check_script
   std::string master_ip_failover_script;  // MHA: master_ip_failover_script
   std::string master_ip_online_change_script;  // MHA: master_ip_online_change_script

@@ -183,6 +183,48 @@ struct Row {
   std::vector<std::string> problems;           // "!" lines
 };
 
+// The daemon's "failover_readiness": what a failover would do right now.
+// Absent (an older mhad) or not an object: nothing.
+std::string failover_section(const json* readiness) {
+  if (!readiness || !readiness->is_object()) return "";
+  const json& r = *readiness;
+  auto candidate = text(r, "candidate");
+  auto rule = text(r, "rule");
+  const json* blockers = field(r, "blockers");
+  const bool blocked = blockers && blockers->is_array() && !blockers->empty();
+  const json* proceed = field(r, "would_proceed");
+  const bool would_proceed = proceed && proceed->is_boolean() ? proceed->get<bool>() : candidate && !blocked;
+
+  std::string line = fmt::format("{}failover now: ", k_indent);
+  if (!candidate) {
+    line += "blocked; no candidate";
+  } else {
+    line += would_proceed ? "promote " + *candidate : "blocked; candidate " + *candidate;
+    if (rule && !rule->empty()) line += " (" + *rule + ")";
+    auto gap = text(r, "gtid_gap");
+    auto behind = integer(r, "transactions_behind");
+    if (gap && gap->starts_with("unknown: "))
+      line += "; would lose an unknown number of transactions (" + gap->substr(9) + ")";
+    else if (gap && !gap->empty())
+      line += "; would lose " + *gap;
+    else if (behind && *behind >= 0)
+      line += fmt::format("; would lose {} transaction{}", *behind, *behind == 1 ? "" : "s");
+  }
+  std::string out = line + "\n";
+
+  if (const json* excluded = field(r, "excluded"); excluded && excluded->is_array())
+    for (const json& e : *excluded) {
+      std::string reason = text_or(e, "reason", "?");
+      auto detail = text(e, "detail");
+      if (detail && !detail->empty()) reason += ": " + *detail;
+      out += fmt::format("{}excluded: {} ({})\n", k_indent, text_or(e, "server", "?"), reason);
+    }
+  if (blocked)
+    for (const json& b : *blockers)
+      out += fmt::format("{}BLOCKED: {}\n", k_indent, b.is_string() ? clean(b.get_ref<const std::string&>()) : "?");
+  return out;
+}
+
 void rstrip(std::string& line) {
   line.erase(line.find_last_not_of(' ') + 1);
 }
@@ -193,8 +235,9 @@ std::string render_cluster(const json& cluster) {
                                 words(text_or(cluster, "health", "unknown")),
                                 text_or(cluster, "master", "none"), vip_text(field(cluster, "vip")));
 
+  const std::string failover = failover_section(field(cluster, "failover_readiness"));
   const json* servers = field(cluster, "servers");
-  if (!servers || !servers->is_array() || servers->empty()) return out + "  (no servers)\n";
+  if (!servers || !servers->is_array() || servers->empty()) return out + "  (no servers)\n" + failover;
 
   std::vector<Row> rows;
   for (const json& server : *servers) {
@@ -232,7 +275,7 @@ std::string render_cluster(const json& cluster) {
     for (const auto& problem : row.problems)
       out += fmt::format("{}! {}: {}\n", k_indent, row.cells[0], problem);
   }
-  return out;
+  return out + failover;
 }
 
 }  // namespace

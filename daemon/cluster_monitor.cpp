@@ -1,6 +1,9 @@
 #include "daemon/cluster_monitor.h"
 
 #include "common/log.h"
+#include "common/message_ids.h"
+
+#include <sys/epoll.h>
 
 namespace mha {
 
@@ -51,6 +54,7 @@ ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint,
     obs.version = previous.version;
     obs.flavor = previous.flavor;
     obs.variables = previous.variables;
+    obs.gtid_executed = previous.gtid_executed;  // last known: what a failover could lose
     session.close();  // next check reconnects
     return obs;
   };
@@ -120,20 +124,41 @@ bool ip_output_has_address(std::string_view ip_output, std::string_view cidr_or_
   return false;
 }
 
-ClusterMonitor::ClusterMonitor(EventLoop& loop, WorkerPool& pool, Seams seams, ClusterConfig config)
-    : m_loop(loop), m_pool(pool), m_seams(std::move(seams)), m_config(std::move(config)) {
+ClusterMonitor::ClusterMonitor(EventLoop& loop, WorkerPool& pool, Seams seams, ClusterConfig config,
+                               CheckDelayStats* delays)
+    : m_loop(loop),
+      m_pool(pool),
+      m_seams(std::move(seams)),
+      m_config(std::move(config)),
+      m_delays(delays),
+      m_detector(DetectorSettings{m_config.ping_failures, m_config.frozen_master_timeout,
+                                  !m_config.secondary_check_script.empty()}) {
   m_slots.resize(m_config.servers.size());
-  for (auto& slot : m_slots) slot.session = m_seams.make_sql();
-  if (m_config.vip)
-    for (std::size_t i = 0; i < m_slots.size(); ++i) {
-      const auto& server = m_config.servers[i];
-      SshEndpoint endpoint{server.ssh_host, server.ssh_port, server.ssh_user, server.ssh_key,
-                           server.ssh_connection_timeout};
-      m_slots[i].shell = m_seams.make_shell(endpoint);
-    }
+  for (std::size_t i = 0; i < m_slots.size(); ++i) {
+    const auto& server = m_config.servers[i];
+    m_slots[i].session = m_seams.make_sql();
+    // Every host gets a kept SSH session: the master's answers the detector
+    // (a fresh login costs ~370 ms, a command on a kept one a few ms).
+    SshEndpoint endpoint{server.ssh_host, server.ssh_port, server.ssh_user, server.ssh_key,
+                         server.ssh_connection_timeout};
+    m_slots[i].shell = m_seams.make_shell(endpoint);
+  }
+  m_detector.set_expected_replicas(static_cast<int>(m_slots.size()) - 1);
 }
 
 ClusterMonitor::~ClusterMonitor() { stop(); }
+
+void ClusterMonitor::restore_master(std::string_view name) {
+  for (std::size_t i = 0; i < m_config.servers.size(); ++i)
+    if (m_config.servers[i].name == name) m_master = i;
+}
+
+const std::vector<ServerObservation> ClusterMonitor::observations() const {
+  std::vector<ServerObservation> all;
+  all.reserve(m_slots.size());
+  for (const auto& s : m_slots) all.push_back(s.observation);
+  return all;
+}
 
 void ClusterMonitor::start() {
   m_running = true;
@@ -144,10 +169,13 @@ void ClusterMonitor::start() {
 
 void ClusterMonitor::stop() {
   m_running = false;
-  for (auto& slot : m_slots) {
-    m_loop.cancel(slot.timer);
-    slot.timer = 0;
+  for (std::size_t i = 0; i < m_slots.size(); ++i) {
+    m_loop.cancel(m_slots[i].timer);
+    m_slots[i].timer = 0;
+    unwatch_connection(i);
   }
+  m_loop.cancel(m_opinion_timer);
+  m_opinion_timer = 0;
 }
 
 void ClusterMonitor::schedule(std::size_t index, std::chrono::milliseconds delay) {
@@ -155,59 +183,232 @@ void ClusterMonitor::schedule(std::size_t index, std::chrono::milliseconds delay
   m_slots[index].timer = m_loop.after(delay, [weak, index] {
     if (auto self = weak.lock()) {
       self->m_slots[index].timer = 0;
-      self->run_check(index);
+      self->run_check(index, false);
     }
   });
 }
 
-void ClusterMonitor::run_check(std::size_t index) {
-  if (!m_running) return;
-  schedule(index, m_config.ping_interval);  // fixed rate, independent of how long a check takes
-  if (index == 0) ++m_cycle;
+void ClusterMonitor::watch_connection(std::size_t index) {
   ServerSlot& slot = m_slots[index];
-  if (m_config.vip && !slot.ssh_busy && (m_cycle % k_vip_check_every_cycles) == 1) run_vip_check(index);
+  if (!slot.session || slot.watched_fd >= 0) return;
+  int fd = slot.session->socket_fd();
+  if (fd < 0) return;
+  std::weak_ptr<ClusterMonitor> weak = weak_from_this();
+  // An idle connection becomes readable only when the server hangs up or
+  // sends an error (shutdown, KILL): either way, check now.
+  auto ok = m_loop.watch(fd, EPOLLIN | EPOLLRDHUP, [weak, index](std::uint32_t) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->unwatch_connection(index);
+    log_debug({{"CLUSTER", self->m_config.name}, {"SERVER", self->m_config.servers[index].name}},
+              "monitoring connection closed by the server; checking now");
+    self->run_check(index, true);
+  });
+  if (ok) slot.watched_fd = fd;
+}
+
+void ClusterMonitor::unwatch_connection(std::size_t index) {
+  ServerSlot& slot = m_slots[index];
+  if (slot.watched_fd < 0) return;
+  m_loop.unwatch(slot.watched_fd);
+  slot.watched_fd = -1;
+}
+
+void ClusterMonitor::run_check(std::size_t index, bool extra) {
+  if (!m_running) return;
+  MonoTime due = m_loop.now();
+  if (!extra) {
+    schedule(index, m_config.ping_interval);  // fixed rate, independent of how long a check takes
+    if (index == 0) ++m_cycle;
+  }
+  ServerSlot& slot = m_slots[index];
+  // Every few cycles: the VIP holder, and a look at the master's host, which
+  // also keeps its SSH session open for the moment the detector needs it.
+  bool is_master = m_master && *m_master == index;
+  bool want_vip = m_config.vip.has_value();
+  bool want_probe = is_master && m_config.keep_ssh_session;
+  if (!extra && (want_vip || want_probe) && !slot.ssh_busy && (m_cycle % k_vip_check_every_cycles) == 1)
+    run_ssh_job(index, want_vip, want_probe);
   if (slot.sql_busy) {
     // The previous check is still waiting on a timeout; don't pile up.
-    log_debug({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[index].name}},
-              "previous check still running, skipping this one");
+    if (!extra)
+      log_debug({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[index].name}},
+                "previous check still running, skipping this one");
     return;
   }
+  unwatch_connection(index);  // the worker owns the socket now
   slot.sql_busy = true;
   const auto& server = m_config.servers[index];
   SqlEndpoint endpoint{server.ip.empty() ? server.host : server.ip, server.port, m_config.user,
                        m_config.password.reveal(), m_config.connect_timeout, m_config.read_timeout};
+  // CONNECT ping (MHA): a new connection every check.
+  if (m_config.ping_type == PingType::connect && slot.session) slot.session->close();
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
   EventLoop& loop = m_loop;
   auto previous = std::make_shared<ServerObservation>(slot.observation);
-  bool refresh_inventory = ++slot.cycles_since_inventory >= k_inventory_every_cycles;
+  bool refresh_inventory = !extra && ++slot.cycles_since_inventory >= k_inventory_every_cycles;
   if (refresh_inventory) slot.cycles_since_inventory = 0;
+  bool heartbeat = m_config.ping_type == PingType::insert && m_master == index;
+  auto probe = m_seams.tcp_probe;
+  CheckDelayStats* delays = extra ? nullptr : m_delays;
   m_pool.submit([weak, index, endpoint = std::move(endpoint), session = std::move(slot.session), previous,
-                 refresh_inventory, &loop] {
+                 refresh_inventory, heartbeat, probe, due, delays, &loop] {
+    MonoTime started = MonoClock::now();
     auto obs = std::make_shared<ServerObservation>(
-        check_server(*session, endpoint, MonoClock::now(), *previous, refresh_inventory));
-    loop.post([weak, index, session, obs] {
-      if (auto self = weak.lock()) self->on_observation(index, session, std::move(*obs));
+        check_server(*session, endpoint, started, *previous, refresh_inventory));
+    if (obs->reachable && heartbeat) {
+      // INSERT ping: proves the master can still write, not just answer.
+      auto written = session->execute(
+          "INSERT INTO mhad.heartbeat (id, ts) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE ts = NOW(3)");
+      if (!written && written.error().code == Errc::sql) {
+        (void)session->execute("CREATE DATABASE IF NOT EXISTS mhad");
+        (void)session->execute("CREATE TABLE IF NOT EXISTS mhad.heartbeat (id TINYINT PRIMARY KEY, ts TIMESTAMP(3))");
+        written = session->execute(
+            "INSERT INTO mhad.heartbeat (id, ts) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE ts = NOW(3)");
+      }
+      if (!written) {
+        obs->reachable = false;
+        obs->error = written.error().with_context("INSERT ping");
+        session->close();
+      }
+    }
+    TcpState tcp = TcpState::unknown;
+    if (!obs->reachable && obs->error && obs->error->code != Errc::auth &&
+        obs->error->code != Errc::too_many_connections)
+      tcp = probe(endpoint.host, endpoint.port, std::chrono::milliseconds(500));
+    loop.post([weak, index, session, obs, tcp, due, started, delays] {
+      if (delays) delays->add(std::chrono::duration_cast<std::chrono::microseconds>(started - due));
+      if (auto self = weak.lock()) self->on_observation(index, session, std::move(*obs), tcp);
     });
   });
 }
 
-void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSession> session,
-                                    ServerObservation obs) {
+void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSession> session, ServerObservation obs,
+                                    TcpState tcp) {
   ServerSlot& slot = m_slots[index];
   slot.session = std::move(session);
   slot.sql_busy = false;
-  ServerObservation before = std::move(slot.observation);
+  slot.tcp = tcp;
+  slot.before_last = std::move(slot.observation);
   slot.observation = std::move(obs);
-  note_changes(index, before, slot.observation);
-  std::vector<ServerObservation> all;
-  all.reserve(m_slots.size());
-  for (const auto& s : m_slots) all.push_back(s.observation);
+  note_changes(index, slot.before_last, slot.observation);
+  if (m_running && slot.observation.reachable) watch_connection(index);
+
+  auto all = observations();
   auto master = find_master(m_config, all, m_master);
   if (master != m_master && master) {
-    log_notice({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[*master].name}, {"EVENT", "master_seen"}},
+    log_notice({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[*master].name}, {"EVENT", "master_seen"},
+                {"MESSAGE_ID", std::string(k_message_master_seen)}},
                "'{}' is the master", m_config.servers[*master].name);
   }
   m_master = master;
+  feed_detector(index);
+}
+
+void ClusterMonitor::feed_detector(std::size_t index) {
+  if (!m_master) return;
+  const ServerSlot& slot = m_slots[index];
+  if (index == *m_master) {
+    const auto& obs = slot.observation;
+    ManagerCheck check;
+    check.ok = obs.reachable;
+    check.at = obs.checked_at;
+    check.tcp = slot.tcp;
+    if (obs.error) {
+      check.code = obs.error->code;
+      check.message = obs.error->message;
+    }
+    bool was_suspect = m_detector.suspect();
+    m_detector.on_manager_check(check);
+    if (!was_suspect && m_detector.suspect()) {
+      log_warning({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[index].name}, {"EVENT", "master_suspect"},
+                   {"MESSAGE_ID", std::string(k_message_master_suspect)}},
+                  "master '{}' failed a check ({}); asking the replicas and its host", m_config.servers[index].name,
+                  check.message);
+      schedule_opinion_round();
+    }
+  } else {
+    m_detector.on_replica(m_config.servers[index].name, slot.observation, m_config.servers[*m_master]);
+  }
+  evaluate_detector();
+}
+
+void ClusterMonitor::schedule_opinion_round() {
+  if (m_opinion_timer != 0 || !m_master) return;
+  // Second opinions now: every replica re-checked, the master's host looked at.
+  for (std::size_t i = 0; i < m_slots.size(); ++i)
+    if (i != *m_master) run_check(i, true);
+  if (!m_slots[*m_master].ssh_busy) run_ssh_job(*m_master, false, true);
+  std::weak_ptr<ClusterMonitor> weak = weak_from_this();
+  if (!m_tcp_probe_busy) {
+    m_tcp_probe_busy = true;
+    const auto& server = m_config.servers[*m_master];
+    std::string host = server.ip.empty() ? server.host : server.ip;
+    std::uint16_t port = server.port;
+    auto probe = m_seams.tcp_probe;
+    EventLoop& loop = m_loop;
+    m_pool.submit([weak, host, port, probe, &loop] {
+      MonoTime at = MonoClock::now();
+      TcpState state = probe(host, port, std::chrono::milliseconds(500));
+      loop.post([weak, state, at] {
+        if (auto self = weak.lock()) {
+          self->m_tcp_probe_busy = false;
+          self->m_detector.on_tcp_probe(state, at);
+          self->evaluate_detector();
+        }
+      });
+    });
+  }
+  // Again every 100 ms until a verdict: a replica notices a dead master
+  // within milliseconds, a frozen one only after slave_net_timeout.
+  m_opinion_timer = m_loop.after(std::chrono::milliseconds(100), [weak] {
+    auto self = weak.lock();
+    if (!self) return;
+    self->m_opinion_timer = 0;
+    self->evaluate_detector();
+    Verdict v = self->m_detector.verdict();
+    if (self->m_running && self->m_detector.suspect() && v != Verdict::dead && v != Verdict::dead_host)
+      self->schedule_opinion_round();
+  });
+}
+
+void ClusterMonitor::evaluate_detector() {
+  auto change = m_detector.evaluate(m_loop.now());
+  if (!change || !m_master) return;
+  // "suspect" was already logged when the first check failed.
+  if (change->verdict == Verdict::suspect || change->verdict == Verdict::healthy) return;
+  const auto& master = m_config.servers[*m_master];
+  VerdictEvent event{std::chrono::system_clock::now(), master.name, change->verdict, change->evidence,
+                     change->since_first_failure};
+  std::string evidence;
+  for (const auto& e : change->evidence) evidence += (evidence.empty() ? "" : "; ") + e;
+  LogFields fields{{"CLUSTER", m_config.name},
+                   {"SERVER", master.name},
+                   {"EVENT", "verdict"},
+                   {"VERDICT", std::string(verdict_name(change->verdict))},
+                   {"MESSAGE_ID", std::string(verdict_message_id(change->verdict))},
+                   {"DETECTION_MS", std::to_string(change->since_first_failure.count())},
+                   {"EVIDENCE", evidence}};
+  switch (change->verdict) {
+    case Verdict::dead:
+    case Verdict::dead_host:
+      log_error(fields, "master '{}' is {} after {} ms: {}", master.name, verdict_name(change->verdict),
+                change->since_first_failure.count(), evidence);
+      break;
+    case Verdict::unreachable_from_manager:
+      log_warning(fields,
+                  "master '{}' is unreachable from mhad but replicas still hear it: no failover; check the network "
+                  "between mhad and '{}': {}",
+                  master.name, master.host, evidence);
+      break;
+    case Verdict::alive:
+      log_notice(fields, "master '{}' answers again", master.name);
+      break;
+    default:
+      log_info(fields, "master '{}' is {}", master.name, verdict_name(change->verdict));
+      break;
+  }
+  if (on_verdict) on_verdict(event);
 }
 
 void ClusterMonitor::note_changes(std::size_t index, const ServerObservation& before,
@@ -218,7 +419,8 @@ void ClusterMonitor::note_changes(std::size_t index, const ServerObservation& be
   if (old_state == new_state) return;
   const auto& server = m_config.servers[index];
   LogFields fields{{"CLUSTER", m_config.name}, {"SERVER", server.name}, {"EVENT", "server_state"},
-                   {"STATE", std::string(server_state_name(new_state))}};
+                   {"STATE", std::string(server_state_name(new_state))},
+                   {"MESSAGE_ID", std::string(k_message_server_state)}};
   std::string detail = state_detail(after);
   if (new_state == ServerState::ok)
     log_info(fields, "'{}' is {}", server.name, server_state_name(new_state));
@@ -227,38 +429,55 @@ void ClusterMonitor::note_changes(std::size_t index, const ServerObservation& be
                 detail.empty() ? "" : ": ", detail);
 }
 
-void ClusterMonitor::run_vip_check(std::size_t index) {
+void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
   ServerSlot& slot = m_slots[index];
-  if (!slot.shell) return;
+  if (!slot.shell || slot.ssh_busy) return;
   slot.ssh_busy = true;
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
   EventLoop& loop = m_loop;
-  std::string address = m_config.vip->address;
-  m_pool.submit([weak, index, address, shell = std::move(slot.shell), &loop] {
-    Result<bool> held = make_error(Errc::internal, "not run");
-    auto out = shell->run("ip -o addr show", 5s);
-    if (!out)
-      held = out.error();
-    else if (out->exit_status != 0)
-      held = make_error(Errc::io, "'ip -o addr show' exited with {}: {}", out->exit_status, out->err);
-    else
-      held = ip_output_has_address(out->out, address);
-    loop.post([weak, index, shell, held] {
-      if (auto self = weak.lock()) self->on_vip_result(index, shell, held);
+  std::string address = m_config.vip ? m_config.vip->address : "";
+  const auto& server = m_config.servers[index];
+  std::string sql_address = server.ip.empty() ? server.host : server.ip;
+  std::uint16_t port = server.port;
+  auto timeout = server.ssh_connection_timeout;
+  m_pool.submit([weak, index, address, vip, probe, sql_address, port, timeout, shell = std::move(slot.shell),
+                 &loop] {
+    std::optional<HostOpinion> host;
+    if (probe) host = probe_host(*shell, sql_address, port, timeout, MonoClock::now());
+    std::optional<Result<bool>> held;
+    if (vip) {
+      auto out = shell->run("ip -o addr show", timeout);
+      if (!out)
+        held = Result<bool>(out.error());
+      else if (out->exit_status != 0)
+        held = Result<bool>(make_error(Errc::io, "'ip -o addr show' exited with {}: {}", out->exit_status, out->err));
+      else
+        held = Result<bool>(ip_output_has_address(out->out, address));
+    }
+    loop.post([weak, index, shell, held, host] {
+      if (auto self = weak.lock()) self->on_ssh_result(index, shell, held, host);
     });
   });
 }
 
-void ClusterMonitor::on_vip_result(std::size_t index, std::shared_ptr<RemoteShell> shell, Result<bool> held) {
+void ClusterMonitor::on_ssh_result(std::size_t index, std::shared_ptr<RemoteShell> shell,
+                                   std::optional<Result<bool>> held, std::optional<HostOpinion> host) {
   ServerSlot& slot = m_slots[index];
   slot.shell = std::move(shell);
   slot.ssh_busy = false;
   if (held) {
-    slot.holds_vip = *held;
-    slot.vip_error.clear();
-  } else {
-    slot.holds_vip.reset();
-    slot.vip_error = held.error().message;
+    if (*held) {
+      slot.holds_vip = **held;
+      slot.vip_error.clear();
+    } else {
+      slot.holds_vip.reset();
+      slot.vip_error = held->error().message;
+    }
+  }
+  if (host) slot.host = *host;
+  if (host && m_master && index == *m_master) {
+    m_detector.on_host(*host);
+    evaluate_detector();
   }
 }
 
@@ -294,11 +513,7 @@ nlohmann::json ClusterMonitor::vip_status() const {
   return vip;
 }
 
-ClusterHealth ClusterMonitor::health() const {
-  std::vector<ServerObservation> all;
-  for (const auto& s : m_slots) all.push_back(s.observation);
-  return derive_health(m_config, all, m_master);
-}
+ClusterHealth ClusterMonitor::health() const { return derive_health(m_config, observations(), m_master); }
 
 nlohmann::json ClusterMonitor::status(MonoTime now) const {
   using nlohmann::json;
@@ -310,11 +525,31 @@ nlohmann::json ClusterMonitor::status(MonoTime now) const {
               {"health", cluster_health_name(health())},
               {"ping_interval_ms", m_config.ping_interval.count()},
               {"vip", vip_status()},
+              {"detection", detection_status(now)},
               {"servers", servers}};
 }
 
-std::string ClusterMonitor::summary() const {
-  return fmt::format("{} {}", m_config.name, cluster_health_name(health()));
+std::string_view verdict_message_id(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::alive: return k_message_verdict_alive;
+    case Verdict::unreachable_from_manager: return k_message_verdict_unreachable;
+    case Verdict::dead: return k_message_verdict_dead;
+    case Verdict::dead_host: return k_message_verdict_dead_host;
+    default: return k_message_master_suspect;
+  }
 }
+
+nlohmann::json ClusterMonitor::detection_status(MonoTime now) const {
+  using nlohmann::json;
+  json out{{"verdict", verdict_name(m_detector.verdict())},
+           {"failures", m_detector.failures()},
+           {"evidence", m_detector.suspect() ? json(m_detector.evidence()) : json::array()}};
+  out["suspect_for_ms"] =
+      m_detector.suspect()
+          ? json(std::chrono::duration_cast<std::chrono::milliseconds>(now - m_detector.suspect_since()).count())
+          : json(nullptr);
+  return out;
+}
+
 
 }  // namespace mha

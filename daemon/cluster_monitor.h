@@ -1,19 +1,28 @@
 // Monitoring of one cluster: every ping_interval each server is checked on
 // the worker pool (connect once and keep the connection; reconnect after a
 // failure), the observation comes back to the loop, and status() reports
-// it. The VIP holder is checked over SSH, each host's session kept open.
-// Checks are spread over the interval (server i starts at i/n of it) so that
-// many clusters do not all wake at the top of each second.
+// it. Between checks the loop watches each kept connection, so a server
+// that dies (its kernel closes the socket) is re-checked at once instead of
+// at the next ping. When the master fails a check, the FailureDetector is
+// fed second opinions (replicas re-checked every 100 ms, an SSH look at the
+// master's host) until it reaches a verdict, which is logged once with its
+// evidence. Checks are spread over the interval (server i starts at i/n of
+// it) so that many clusters do not all wake at the top of each second.
 // Lives on the loop; jobs hold only a weak reference back to it.
 #pragma once
 
 #include "common/config.h"
 #include "common/topology.h"
+#include "daemon/check_delay_stats.h"
+#include "daemon/detection/failure_detector.h"
+#include "daemon/detection/host_probe.h"
 #include "daemon/event_loop.h"
 #include "daemon/remote_shell.h"
 #include "daemon/sql_session.h"
+#include "daemon/tcp_probe.h"
 #include "daemon/worker_pool.h"
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -25,6 +34,7 @@ namespace mha {
 struct Seams {
   std::function<std::unique_ptr<SqlSession>()> make_sql;
   std::function<std::unique_ptr<RemoteShell>(const SshEndpoint&)> make_shell;
+  std::function<TcpState(const std::string&, std::uint16_t, std::chrono::milliseconds)> tcp_probe = mha::tcp_probe;
 };
 
 // What a check of one server does, through the SQL seam. Blocking (worker).
@@ -35,9 +45,19 @@ ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint,
 // Which hosts hold the VIP, from `ip -o addr show` output. Pure.
 bool ip_output_has_address(std::string_view ip_output, std::string_view cidr_or_address);
 
+// A verdict as kept in memory (and persisted by the daemon).
+struct VerdictEvent {
+  std::chrono::system_clock::time_point at;
+  std::string server;
+  Verdict verdict;
+  std::vector<std::string> evidence;
+  std::chrono::milliseconds detection{0};
+};
+
 class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
  public:
-  ClusterMonitor(EventLoop& loop, WorkerPool& pool, Seams seams, ClusterConfig config);
+  ClusterMonitor(EventLoop& loop, WorkerPool& pool, Seams seams, ClusterConfig config,
+                 CheckDelayStats* delays = nullptr);
   ~ClusterMonitor();
 
   void start();
@@ -45,16 +65,27 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
 
   const ClusterConfig& config() const { return m_config; }
   nlohmann::json status(MonoTime now) const;
-  std::string summary() const;  // "app1 ok" for sd_notify STATUS=
   ClusterHealth health() const;
+  Verdict verdict() const { return m_detector.verdict(); }
+  std::optional<std::size_t> master() const { return m_master; }
+  const std::vector<ServerObservation> observations() const;
+
+  // Called on the loop for every verdict (the daemon persists it).
+  std::function<void(const VerdictEvent&)> on_verdict;
+  // The last known master from the state file, until the servers tell.
+  void restore_master(std::string_view name);
 
  private:
   struct ServerSlot {
     std::shared_ptr<SqlSession> session;  // null while a check holds it (moved into the job)
-    std::shared_ptr<RemoteShell> shell;   // null while a VIP check holds it
+    std::shared_ptr<RemoteShell> shell;   // null while an SSH job holds it
     ServerObservation observation;
+    ServerObservation before_last;        // the observation before `observation`
+    TcpState tcp = TcpState::unknown;     // bare TCP probe after the last failed check
     bool sql_busy = false;
     bool ssh_busy = false;
+    int watched_fd = -1;                  // kept connection watched for a hang-up
+    std::optional<HostOpinion> host;      // last look at the host over SSH
     std::optional<bool> holds_vip;        // nullopt: not checkable
     std::string vip_error;
     TimerId timer = 0;
@@ -62,21 +93,34 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   };
 
   void schedule(std::size_t index, std::chrono::milliseconds delay);
-  void run_check(std::size_t index);
-  void on_observation(std::size_t index, std::shared_ptr<SqlSession> session, ServerObservation obs);
-  void run_vip_check(std::size_t index);
-  void on_vip_result(std::size_t index, std::shared_ptr<RemoteShell> shell, Result<bool> held);
+  void run_check(std::size_t index, bool extra);
+  void on_observation(std::size_t index, std::shared_ptr<SqlSession> session, ServerObservation obs, TcpState tcp);
+  void watch_connection(std::size_t index);
+  void unwatch_connection(std::size_t index);
+  void run_ssh_job(std::size_t index, bool vip, bool probe);
+  void on_ssh_result(std::size_t index, std::shared_ptr<RemoteShell> shell, std::optional<Result<bool>> vip,
+                     std::optional<HostOpinion> host);
   void note_changes(std::size_t index, const ServerObservation& before, const ServerObservation& after);
+  void feed_detector(std::size_t index);
+  void evaluate_detector();
+  void schedule_opinion_round();
   nlohmann::json vip_status() const;
+  nlohmann::json detection_status(MonoTime now) const;
 
   EventLoop& m_loop;
   WorkerPool& m_pool;
   Seams m_seams;
   ClusterConfig m_config;
+  CheckDelayStats* m_delays;
   std::vector<ServerSlot> m_slots;
   std::optional<std::size_t> m_master;
+  FailureDetector m_detector;
+  TimerId m_opinion_timer = 0;
+  bool m_tcp_probe_busy = false;
   bool m_running = false;
   unsigned m_cycle = 0;
 };
+
+std::string_view verdict_message_id(Verdict verdict);
 
 }  // namespace mha

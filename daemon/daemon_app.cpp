@@ -8,7 +8,9 @@
 #include <csignal>
 
 #include "common/log.h"
+#include "common/message_ids.h"
 #include "common/version.h"
+#include "daemon/failover/candidate.h"
 
 namespace mha {
 
@@ -41,6 +43,15 @@ int DaemonApp::run() {
   m_server->add_command("status", [this](auto& rq, auto& peer, auto out) { cmd_status(rq, peer, out); });
   m_server->add_command("reload", [this](auto& rq, auto& peer, auto out) { cmd_reload(rq, peer, out); });
   m_server->add_command("version", [this](auto& rq, auto& peer, auto out) { cmd_version(rq, peer, out); });
+  m_server->add_command("stats", [this](auto&, auto&, auto out) {
+    out->ok(json{{"check_delay", m_delays.summary()}, {"checks", m_delays.count()},
+                 {"queued_jobs", m_pool->queued()}, {"clusters", m_monitors.size()}});
+  });
+
+  m_store = std::make_unique<StateStore>(m_config.daemon.state_dir);
+  if (auto r = m_store->ensure_dir(); !r)
+    log_error({}, "state directory: {}; verdicts and failovers will not survive a restart", r.error().message);
+  load_states();
 
   m_loop.on_signal(SIGTERM, [this] { m_loop.stop(); });
   m_loop.on_signal(SIGINT, [this] { m_loop.stop(); });
@@ -69,7 +80,11 @@ int DaemonApp::run() {
   for (auto& [name, monitor] : m_monitors) monitor->stop();
   // Monitoring jobs only read; one stuck on a dead host's connect timeout is
   // abandoned rather than holding up the stop beyond 1.5 s.
-  if (!m_pool->shutdown(1500ms)) {
+  bool all_stopped = m_pool->shutdown(1500ms);
+  // Queued saves were dropped with the pool: write every state once more.
+  for (auto& [name, entry] : m_states)
+    if (auto r = m_store->save(entry.state); !r) log_error({{"CLUSTER", name}}, "{}", r.error().message);
+  if (!all_stopped) {
     log_notice({}, "a check is still waiting on a server; exiting without it");
     m_server.reset();  // removes the socket file
     std::fflush(stderr);
@@ -82,10 +97,90 @@ int DaemonApp::run() {
 
 void DaemonApp::start_monitors() {
   for (const auto& cluster : m_config.clusters) {
-    auto monitor = std::make_shared<ClusterMonitor>(m_loop, *m_pool, m_seams, cluster);
+    auto monitor = std::make_shared<ClusterMonitor>(m_loop, *m_pool, m_seams, cluster, &m_delays);
+    std::string name = cluster.name;
+    monitor->on_verdict = [this, name](const VerdictEvent& event) { on_verdict(name, event); };
+    if (auto it = m_states.find(name); it != m_states.end() && !it->second.state.master.empty())
+      monitor->restore_master(it->second.state.master);
     monitor->start();
     m_monitors[cluster.name] = monitor;
   }
+}
+
+void DaemonApp::load_states() {
+  for (const auto& cluster : m_config.clusters) {
+    if (m_states.count(cluster.name)) continue;  // kept across reloads
+    auto loaded = m_store->load(cluster.name);
+    if (!loaded) {
+      log_error({{"CLUSTER", cluster.name}, {"EVENT", "state_corrupt"},
+                 {"MESSAGE_ID", std::string(k_message_state_corrupt)}},
+                "{}", loaded.error().message);
+      ClusterState fresh;
+      fresh.cluster = cluster.name;
+      m_states[cluster.name].state = std::move(fresh);
+      continue;
+    }
+    m_states[cluster.name].state = std::move(*loaded);
+  }
+}
+
+void DaemonApp::on_verdict(const std::string& cluster, const VerdictEvent& event) {
+  auto& entry = m_states[cluster];
+  entry.state.cluster = cluster;
+  VerdictRecord record;
+  record.at = format_wall_time(event.at);
+  record.server = event.server;
+  record.verdict = std::string(verdict_name(event.verdict));
+  record.evidence = event.evidence;
+  record.detection_ms = event.detection.count();
+  entry.state.add_verdict(std::move(record));
+  entry.state.master = event.server;
+  persist(cluster);
+}
+
+void DaemonApp::persist(const std::string& cluster) {
+  auto& entry = m_states[cluster];
+  if (entry.saving) {
+    entry.dirty = true;
+    return;
+  }
+  entry.saving = true;
+  entry.dirty = false;
+  auto snapshot = std::make_shared<ClusterState>(entry.state);
+  StateStore* store = m_store.get();
+  EventLoop& loop = m_loop;
+  m_pool->submit([this, store, snapshot, cluster, &loop] {
+    auto saved = store->save(*snapshot);
+    auto error = saved ? std::string() : saved.error().message;
+    loop.post([this, cluster, error] {
+      auto& e = m_states[cluster];
+      e.saving = false;
+      if (!error.empty()) log_error({{"CLUSTER", cluster}, {"EVENT", "state_save_failed"}}, "{}, will retry on the next change", error);
+      if (e.dirty) persist(cluster);
+    });
+  });
+}
+
+nlohmann::json DaemonApp::readiness_json_for(const std::string& cluster, const ClusterMonitor& monitor) const {
+  FailoverGuards guards;
+  guards.now = std::chrono::system_clock::now();
+  if (auto it = m_states.find(cluster); it != m_states.end() && !it->second.state.failovers.empty())
+    guards.last_failover = parse_wall_time(it->second.state.failovers.back().finished_at);
+  std::size_t master = monitor.master().value_or(static_cast<std::size_t>(-1));
+  return readiness_json(monitor.config(), assess_failover(monitor.config(), monitor.observations(), master, guards));
+}
+
+nlohmann::json DaemonApp::history_json(const std::string& cluster) const {
+  json history = json::array();
+  auto it = m_states.find(cluster);
+  if (it == m_states.end()) return history;
+  const auto& verdicts = it->second.state.verdicts;
+  // Newest first, the last 10: the full bounded history is in the state file.
+  std::size_t shown = 0;
+  for (auto v = verdicts.rbegin(); v != verdicts.rend() && shown < 10; ++v, ++shown)
+    history.push_back(json{{"at", v->at}, {"server", v->server}, {"verdict", v->verdict},
+                           {"detection_ms", v->detection_ms}, {"evidence", v->evidence}});
+  return history;
 }
 
 Result<std::size_t> DaemonApp::reload(std::string_view why) {
@@ -96,7 +191,7 @@ Result<std::size_t> DaemonApp::reload(std::string_view why) {
   if (!load.config) {
     std::string text;
     for (const auto& error : load.errors) {
-      log_error({{"EVENT", "config_refused"}}, "{}", error);
+      log_error({{"EVENT", "config_refused"}, {"MESSAGE_ID", std::string(k_message_config_refused)}}, "{}", error);
       text += (text.empty() ? "" : "\n") + error;
     }
     log_error({{"EVENT", "config_refused"}}, "new configuration refused ({} error(s)); the old one stays live",
@@ -113,8 +208,9 @@ Result<std::size_t> DaemonApp::reload(std::string_view why) {
   for (auto& [name, monitor] : m_monitors) monitor->stop();
   m_monitors.clear();
   m_config = std::move(next);
+  load_states();
   start_monitors();
-  log_notice({{"EVENT", "config_reloaded"}}, "configuration reloaded: {} cluster(s)", m_config.clusters.size());
+  log_notice({{"EVENT", "config_reloaded"}, {"MESSAGE_ID", std::string(k_message_config_reloaded)}}, "configuration reloaded: {} cluster(s)", m_config.clusters.size());
   sd_notify(0, "READY=1");
   notify_status();
   return m_config.clusters.size();
@@ -170,8 +266,14 @@ void DaemonApp::cmd_status(const protocol::Request& request, const Peer&, std::s
       return;
     }
     clusters.push_back(it->second->status(now));
+    clusters.back()["history"] = history_json(request.cluster);
+    clusters.back()["failover_readiness"] = readiness_json_for(request.cluster, *it->second);
   } else {
-    for (const auto& [name, monitor] : m_monitors) clusters.push_back(monitor->status(now));
+    for (const auto& [name, monitor] : m_monitors) {
+      clusters.push_back(monitor->status(now));
+      clusters.back()["history"] = history_json(name);
+      clusters.back()["failover_readiness"] = readiness_json_for(name, *monitor);
+    }
   }
   json daemon{{"version", k_mhad_version},
               {"pid", static_cast<long>(::getpid())},

@@ -7,6 +7,7 @@
 #include "daemon/cluster_monitor.h"
 #include "daemon/control_server.h"
 #include "daemon/event_loop.h"
+#include "daemon/state_store.h"
 #include "daemon/worker_pool.h"
 
 #include <filesystem>
@@ -30,6 +31,16 @@ class DaemonApp {
   // errors are returned (one per line); on success the monitors restart.
   Result<std::size_t> reload(std::string_view why);
   void notify_status();
+  // Loads (or starts) each cluster's persisted state; keeps other clusters
+  // going when one file is corrupt.
+  void load_states();
+  void on_verdict(const std::string& cluster, const VerdictEvent& event);
+  // Saves on a worker, one save per cluster at a time; a change during a
+  // save is written right after it.
+  void persist(const std::string& cluster);
+  nlohmann::json history_json(const std::string& cluster) const;
+  // What a failover would do right now (daemon/failover/candidate.h).
+  nlohmann::json readiness_json_for(const std::string& cluster, const ClusterMonitor& monitor) const;
   void schedule_watchdog(std::chrono::microseconds interval);
   bool may_change(const Peer& peer) const;
 
@@ -44,6 +55,14 @@ class DaemonApp {
   std::unique_ptr<WorkerPool> m_pool;
   std::unique_ptr<ControlServer> m_server;
   std::map<std::string, std::shared_ptr<ClusterMonitor>> m_monitors;
+  std::unique_ptr<StateStore> m_store;
+  struct PersistedCluster {
+    ClusterState state;
+    bool saving = false;
+    bool dirty = false;
+  };
+  std::map<std::string, PersistedCluster> m_states;
+  CheckDelayStats m_delays;
   MonoTime m_started{};
   std::string m_last_status;
 };

@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 start=$(date +%s)
 "$root/scripts/install-deps.sh"
-MHA_WERROR=${MHA_WERROR:-ON} "$root/scripts/build.sh"
+"$root/scripts/build.sh"
 cd "$root/build"
 ctest --output-on-failure --timeout 1800 "$@"
 echo "test.sh: finished in $(( $(date +%s) - start )) s"

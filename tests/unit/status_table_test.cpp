@@ -284,3 +284,95 @@ TEST_CASE("status table daemon line formats the uptime for humans", "[mhactl]") 
   CHECK(first_line(3 * 3600'000 + 120'000) == "mhad 0.1.0  up 3h 2m");
   CHECK(first_line(4 * 86400'000LL + 3 * 3600'000) == "mhad 0.1.0  up 4d 3h");
 }
+
+TEST_CASE("status table ends a cluster block with what a failover would do now", "[mhactl]") {
+  json cluster = app1();
+  cluster["failover_readiness"] = {{"candidate", "slave1"},
+                                   {"rule", "candidate_master and most advanced"},
+                                   {"most_advanced", "slave1"},
+                                   {"excluded", json::array()},
+                                   {"blockers", json::array()},
+                                   {"gtid_gap", "0 transactions"},
+                                   {"transactions_behind", 0},
+                                   {"would_proceed", true}};
+  const std::string table =
+      "cluster app1  health ok  master master  VIP 192.168.3.100/24 on master\n"
+      "  SERVER  ADDRESS            ROLE     STATE  LAG  GTID\n"
+      "  master  192.168.3.74:3306  master   ok     -    0-1-25\n"
+      "  slave1  192.168.3.71:3306  replica  ok     0s   0-1-25\n"
+      "  slave2  192.168.3.70:3306  replica  ok     0s   0-1-25\n";
+  auto rendered = [&] { return render(json{{"clusters", {cluster}}}); };
+
+  CHECK(rendered() == table +
+                          "  failover now: promote slave1 (candidate_master and most advanced); "
+                          "would lose 0 transactions\n");
+
+  SECTION("excluded replicas and blockers, one a line") {
+    json& r = cluster["failover_readiness"];
+    r["excluded"] = {{{"server", "slave2"}, {"reason", "no_master"}, {"detail", "no_master is set in the config"}}};
+    r["blockers"] = {"auto_failover is off",
+                     "last failover 2h ago, min_failover_interval 8h: automatic failover allowed again in 6h "
+                     "(mhactl failover --force overrides)"};
+    r["would_proceed"] = false;
+    CHECK(rendered() == table +
+                            "  failover now: blocked; candidate slave1 (candidate_master and most advanced); "
+                            "would lose 0 transactions\n"
+                            "  excluded: slave2 (no_master: no_master is set in the config)\n"
+                            "  BLOCKED: auto_failover is off\n"
+                            "  BLOCKED: last failover 2h ago, min_failover_interval 8h: automatic failover allowed "
+                            "again in 6h (mhactl failover --force overrides)\n");
+  }
+  SECTION("transactions a failover would lose, with the GTIDs") {
+    cluster["failover_readiness"]["gtid_gap"] = "3 transactions (master 0-1-120, 'slave1' received 0-1-117)";
+    cluster["failover_readiness"]["transactions_behind"] = 3;
+    CHECK(rendered().ends_with("  failover now: promote slave1 (candidate_master and most advanced); "
+                               "would lose 3 transactions (master 0-1-120, 'slave1' received 0-1-117)\n"));
+  }
+  SECTION("an unknown gap") {
+    cluster["failover_readiness"]["gtid_gap"] = "unknown: master unreachable, last known 0-1-120";
+    cluster["failover_readiness"]["transactions_behind"] = -1;
+    CHECK(rendered().ends_with("  failover now: promote slave1 (candidate_master and most advanced); "
+                               "would lose an unknown number of transactions (master unreachable, last known "
+                               "0-1-120)\n"));
+  }
+  SECTION("no candidate") {
+    cluster["failover_readiness"] = {{"candidate", nullptr},
+                                     {"rule", nullptr},
+                                     {"most_advanced", "slave2"},
+                                     {"excluded",
+                                      {{{"server", "slave1"},
+                                        {"reason", "no_master"},
+                                        {"detail", "no_master is set in the config"}},
+                                       {{"server", "slave2"},
+                                        {"reason", "errant_gtids"},
+                                        {"detail", "has 1-3-7 that the master never had"}}}},
+                                     {"blockers", {"errant GTIDs on 'slave2': 1-3-7", "no eligible candidate"}},
+                                     {"gtid_gap", "0 transactions"},
+                                     {"transactions_behind", 0},
+                                     {"would_proceed", false}};
+    CHECK(rendered() == table +
+                            "  failover now: blocked; no candidate\n"
+                            "  excluded: slave1 (no_master: no_master is set in the config)\n"
+                            "  excluded: slave2 (errant_gtids: has 1-3-7 that the master never had)\n"
+                            "  BLOCKED: errant GTIDs on 'slave2': 1-3-7\n"
+                            "  BLOCKED: no eligible candidate\n");
+  }
+  SECTION("absent: nothing, as from an older mhad") {
+    cluster.erase("failover_readiness");
+    CHECK(rendered() == table);
+  }
+  SECTION("fields missing or mistyped") {
+    cluster["failover_readiness"] = {{"candidate", "slave1"},
+                                     {"excluded", {{{"reason", 7}}}},
+                                     {"blockers", {42}}};
+    CHECK(rendered() == table +
+                            "  failover now: blocked; candidate slave1\n"
+                            "  excluded: ? (?)\n"
+                            "  BLOCKED: ?\n");
+  }
+  SECTION("also under a cluster without servers") {
+    cluster.erase("servers");
+    CHECK(rendered().ends_with("  (no servers)\n  failover now: promote slave1 (candidate_master and most advanced); "
+                               "would lose 0 transactions\n"));
+  }
+}

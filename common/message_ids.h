@@ -1,0 +1,21 @@
+// journald MESSAGE_IDs, one fixed id per kind of event, so that operators
+// can filter (`journalctl MESSAGE_ID=2670fc9aec694ea48f9aba22f586f68a`) and
+// alerting can match without parsing text. Never change a published id.
+#pragma once
+
+#include <string_view>
+
+namespace mha {
+
+inline constexpr std::string_view k_message_master_seen = "f55a4567764d40c5b90164a0ba2265e2";
+inline constexpr std::string_view k_message_master_suspect = "ef4870aa3cbf49e5b3fe479c90dfb864";
+inline constexpr std::string_view k_message_server_state = "7876980f4df0470e935117eb241d4735";
+inline constexpr std::string_view k_message_verdict_alive = "23ffa920be804de58bfbc82073cc114c";
+inline constexpr std::string_view k_message_verdict_unreachable = "0fa8f66a3e4e423b8dbfce61695eaefd";
+inline constexpr std::string_view k_message_verdict_dead = "2670fc9aec694ea48f9aba22f586f68a";
+inline constexpr std::string_view k_message_verdict_dead_host = "7bc50d5f0dd74ac5afb51651d427a4cb";
+inline constexpr std::string_view k_message_config_reloaded = "61b06391525149b39480cbea8d7b8bb8";
+inline constexpr std::string_view k_message_config_refused = "6584b67f9c854abc96a0e301dbdbf319";
+inline constexpr std::string_view k_message_state_corrupt = "e4abc6c3cc954260a283722dee64b07b";
+
+}  // namespace mha

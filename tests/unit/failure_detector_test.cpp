@@ -1,0 +1,224 @@
+// The failure detector's rules, driven with hand-made opinions: the fast
+// unanimous path, frozen masters, a master only the manager cannot reach,
+// ambiguous timeouts that need ping_failures, and the manager cut off.
+#include <catch2/catch.hpp>
+
+#include "daemon/detection/failure_detector.h"
+
+using namespace mha;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture {
+  MonoTime t0 = MonoClock::now();
+  ServerConfig master;
+  FailureDetector detector{DetectorSettings{4, 10000ms, false}};
+
+  Fixture() {
+    master.name = "master";
+    master.host = master.ip = "127.0.0.11";
+    master.port = 3306;
+    detector.set_expected_replicas(2);
+  }
+
+  void fail(MonoTime at, TcpState tcp, Errc code = Errc::network) {
+    detector.on_manager_check(ManagerCheck{false, code, "query failed", tcp, at});
+  }
+
+  ServerObservation replica(MonoTime at, ReplicaStatus::ThreadState io, std::string heartbeats = "10",
+                            unsigned io_errno = 0) {
+    ServerObservation obs;
+    obs.checked = obs.reachable = true;
+    obs.checked_at = at;
+    ReplicaStatus r;
+    r.master_host = "127.0.0.11";
+    r.master_port = 3306;
+    r.io_running = io;
+    r.sql_running = true;
+    r.last_io_errno = io_errno;
+    obs.replica = r;
+    obs.status["Slave_received_heartbeats"] = std::move(heartbeats);
+    return obs;
+  }
+
+  HostOpinion host(MonoTime at, bool ssh_ok, std::optional<bool> listener, std::string state = "Ssl") {
+    HostOpinion h;
+    h.ssh_ok = ssh_ok;
+    h.listener_present = listener;
+    if (listener == true) h.processes.push_back({1234, state});
+    if (!ssh_ok) h.ssh_error = "connect: Connection refused";
+    h.at = at;
+    return h;
+  }
+};
+
+// No final verdict: nothing changed, or only the move to "suspect".
+bool no_verdict(const std::optional<VerdictChange>& change) {
+  return !change || change->verdict == Verdict::suspect;
+}
+
+}  // namespace
+
+TEST_CASE("unanimous evidence gives 'dead' at the first failure", "[detector]") {
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::refused);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0)));  // suspect: no opinions yet
+  CHECK(fx.detector.verdict() == Verdict::suspect);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 20ms, ReplicaStatus::ThreadState::connecting, "10", 2013),
+                         fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 20ms, ReplicaStatus::ThreadState::connecting, "10", 2013),
+                         fx.master);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 20ms)));  // the host has not answered yet
+  fx.detector.on_host(fx.host(fx.t0 + 30ms, true, false));
+  auto change = fx.detector.evaluate(fx.t0 + 30ms);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead);
+  CHECK(change->since_first_failure == 30ms);
+  CHECK(change->evidence.back() == "host: answers SSH; nothing listens on the server's port");
+}
+
+TEST_CASE("a replica that still hears the master makes it unreachable_from_manager, never dead", "[detector]") {
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::timeout, Errc::timeout);
+  fx.detector.on_host(fx.host(fx.t0 + 10ms, true, true));
+  // slave1 keeps receiving heartbeats; slave2 lost it.
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 1100ms, ReplicaStatus::ThreadState::yes, "11"), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
+  for (int i = 1; i < 4; ++i) fx.fail(fx.t0 + i * 1s, TcpState::timeout, Errc::timeout);
+  auto change = fx.detector.evaluate(fx.t0 + 4s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::unreachable_from_manager);
+  // Minutes later, still not dead while the replica hears it.
+  for (int i = 4; i < 40; ++i) {
+    fx.fail(fx.t0 + i * 1s, TcpState::timeout, Errc::timeout);
+    fx.detector.on_replica("slave1", fx.replica(fx.t0 + i * 1s, ReplicaStatus::ThreadState::yes, std::to_string(11 + i)),
+                           fx.master);
+    CHECK(no_verdict(fx.detector.evaluate(fx.t0 + i * 1s)));
+  }
+  CHECK(fx.detector.verdict() == Verdict::unreachable_from_manager);
+}
+
+TEST_CASE("unreachable_from_manager turns into dead when the replicas lose the master too", "[detector]") {
+  Fixture fx;
+  for (int i = 0; i < 4; ++i) fx.fail(fx.t0 + i * 1s, TcpState::timeout, Errc::timeout);
+  fx.detector.on_host(fx.host(fx.t0 + 10ms, true, true));
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 2s, ReplicaStatus::ThreadState::yes, "12"), fx.master);
+  REQUIRE(fx.detector.evaluate(fx.t0 + 4s)->verdict == Verdict::unreachable_from_manager);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 5s, ReplicaStatus::ThreadState::connecting), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 5s, ReplicaStatus::ThreadState::connecting), fx.master);
+  auto change = fx.detector.evaluate(fx.t0 + 5s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead);
+}
+
+TEST_CASE("a stopped (SIGSTOP) master is dead and marked frozen", "[detector]") {
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::accepts, Errc::timeout);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_host(fx.host(fx.t0 + 20ms, true, true, "Tsl"));
+  auto change = fx.detector.evaluate(fx.t0 + 20ms);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead);
+  CHECK(change->evidence.front() == "frozen: the port accepts connections but the server does not answer");
+}
+
+TEST_CASE("a hung master (port open, running, silent) is dead after frozen_master_timeout", "[detector]") {
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::accepts, Errc::timeout);
+  fx.detector.on_host(fx.host(fx.t0 + 20ms, true, true, "Dsl"));
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.fail(fx.t0 + 4s, TcpState::accepts, Errc::timeout);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 9s)));  // 2 failures, 9 s: not yet
+  auto change = fx.detector.evaluate(fx.t0 + 10s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead);
+}
+
+TEST_CASE("timeouts alone need ping_failures; then dead_host when SSH fails too", "[detector]") {
+  Fixture fx;
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 - 1s, ReplicaStatus::ThreadState::connecting), fx.master);
+  fx.fail(fx.t0, TcpState::timeout, Errc::timeout);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
+  fx.detector.on_host(fx.host(fx.t0 + 5s, false, std::nullopt));
+  for (int i = 1; i < 3; ++i) fx.fail(fx.t0 + i * 1s, TcpState::timeout, Errc::timeout);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 3s)));  // 3 failures of 4
+  fx.fail(fx.t0 + 3s, TcpState::timeout, Errc::timeout);
+  auto change = fx.detector.evaluate(fx.t0 + 5s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead_host);
+}
+
+TEST_CASE("no verdict while no replica answers the manager either", "[detector]") {
+  Fixture fx;
+  ServerObservation unreachable;
+  unreachable.checked = true;
+  unreachable.checked_at = fx.t0 + 10ms;
+  for (int i = 0; i < 8; ++i) fx.fail(fx.t0 + i * 1s, TcpState::timeout, Errc::timeout);
+  fx.detector.on_replica("slave1", unreachable, fx.master);
+  fx.detector.on_replica("slave2", unreachable, fx.master);
+  fx.detector.on_host(fx.host(fx.t0 + 10ms, false, std::nullopt));
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 20s)));
+  CHECK(fx.detector.verdict() == Verdict::suspect);
+}
+
+TEST_CASE("too many connections and access denied prove the master runs", "[detector]") {
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::accepts, Errc::too_many_connections);
+  fx.fail(fx.t0 + 1s, TcpState::accepts, Errc::auth);
+  CHECK_FALSE(fx.detector.suspect());
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 2s)));
+}
+
+TEST_CASE("opinions older than the suspicion do not count", "[detector]") {
+  Fixture fx;
+  fx.detector.on_host(fx.host(fx.t0 - 1s, true, false));  // before the failure: ignored
+  fx.fail(fx.t0, TcpState::refused);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 - 500ms, ReplicaStatus::ThreadState::connecting), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 10ms)));
+}
+
+TEST_CASE("a recovered master is reported alive once, then healthy again", "[detector]") {
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::refused);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
+  fx.detector.on_host(fx.host(fx.t0 + 10ms, true, false));
+  REQUIRE(fx.detector.evaluate(fx.t0 + 10ms)->verdict == Verdict::dead);
+  fx.detector.on_manager_check(ManagerCheck{true, Errc::internal, "", TcpState::unknown, fx.t0 + 5s});
+  auto change = fx.detector.evaluate(fx.t0 + 5s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::alive);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 6s)));
+}
+
+TEST_CASE("host probe output: listener on the address, wildcard, stopped process", "[detector]") {
+  std::string out =
+      "LISTEN 0 80 127.0.0.12:3306 0.0.0.0:* users:((\"mariadbd\",pid=200,fd=21))\n"
+      "LISTEN 0 80 127.0.0.11:3306 0.0.0.0:* users:((\"mariadbd\",pid=100,fd=21))\n"
+      "--mhad--\n"
+      "pid 100 Tsl\n"
+      "pid 200 Ssl\n";
+  auto h = parse_host_probe(out, "127.0.0.11", 3306);
+  CHECK(h.listener_present == true);
+  REQUIRE(h.processes.size() == 1);
+  CHECK(h.processes[0].pid == 100);
+  CHECK(h.process_stopped());
+
+  auto gone = parse_host_probe("LISTEN 0 80 127.0.0.12:3306 0.0.0.0:* users:((\"mariadbd\",pid=200,fd=21))\n--mhad--\n",
+                               "127.0.0.11", 3306);
+  CHECK(gone.listener_present == false);
+
+  auto wildcard = parse_host_probe("LISTEN 0 80 0.0.0.0:3306 0.0.0.0:* users:((\"mariadbd\",pid=7,fd=21))\n--mhad--\npid 7 Ssl\n",
+                                   "10.231.0.11", 3306);
+  CHECK(wildcard.listener_present == true);
+  CHECK_FALSE(wildcard.process_stopped());
+  auto v6 = parse_host_probe("LISTEN 0 80 [::]:3306 [::]:*\n--mhad--\n", "10.231.0.11", 3306);
+  CHECK(v6.listener_present == true);
+}
