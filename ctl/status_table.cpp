@@ -150,9 +150,14 @@ std::vector<std::string> problems(const json& server, const std::string& state) 
   auto sql_error = text(server, "last_sql_error");
   auto source = text(server, "source");
 
+  // The daemon's last_error is already the whole explanation (it quotes
+  // Last_IO_Error/Last_SQL_Error and says how to resume): print it alone.
+  if (last_error && !last_error->empty()) {
+    out.push_back(*last_error);
+    return out;
+  }
   if (state == "unreachable") {
-    out.push_back(last_error ? "cannot connect: " + *last_error : "cannot connect");
-    last_error.reset();
+    out.push_back("cannot connect");
   } else if (state == "replication_stopped") {
     out.push_back(fmt::format("IO thread {}, SQL thread {}", text_or(server, "io_thread", "?"),
                               text_or(server, "sql_thread", "?")));
@@ -162,12 +167,11 @@ std::vector<std::string> problems(const json& server, const std::string& state) 
     out.push_back(fmt::format("{} behind {}", lag_text(server), source ? *source : "its source"));
   } else if (state == "not_replicating") {
     out.push_back("not replicating from any source");
-  } else if (state == "unknown" && !integer(server, "checked_ms_ago") && !last_error) {
+  } else if (state == "unknown" && !integer(server, "checked_ms_ago")) {
     out.push_back("not checked yet");
   }
   if (io_error && !io_error->empty()) out.push_back("Last_IO_Error: " + *io_error);
   if (sql_error && !sql_error->empty()) out.push_back("Last_SQL_Error: " + *sql_error);
-  if (last_error && !last_error->empty()) out.push_back(*last_error);
   if (out.empty()) out.push_back(words(state));
   return out;
 }

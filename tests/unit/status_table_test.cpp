@@ -98,7 +98,7 @@ TEST_CASE("status table of an unreachable master", "[mhactl]") {
   json& master = cluster["servers"][0];
   master["reachable"] = false;
   master["state"] = "unreachable";
-  master["last_error"] = "Can't connect to server on '192.168.3.74' (115)";
+  master["last_error"] = "cannot connect: Can't connect to server on '192.168.3.74' (115)";
   master["gtid_executed"] = nullptr;
   master["read_only"] = nullptr;
   for (int i : {1, 2}) {
