@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "common/message_ids.h"
+#include "daemon/script_runner.h"
 
 #include <sys/epoll.h>
 
@@ -339,6 +340,7 @@ void ClusterMonitor::schedule_opinion_round() {
   for (std::size_t i = 0; i < m_slots.size(); ++i)
     if (i != *m_master) run_check(i, true);
   if (!m_slots[*m_master].ssh_busy) run_ssh_job(*m_master, false, true);
+  run_secondary_script();
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
   if (!m_tcp_probe_busy) {
     m_tcp_probe_busy = true;
@@ -369,6 +371,52 @@ void ClusterMonitor::schedule_opinion_round() {
     Verdict v = self->m_detector.verdict();
     if (self->m_running && self->m_detector.suspect() && v != Verdict::dead && v != Verdict::dead_host)
       self->schedule_opinion_round();
+  });
+}
+
+void ClusterMonitor::run_secondary_script() {
+  if (m_config.secondary_check_script.empty() || m_script_busy || !m_master) return;
+  // Once per failure streak, and again every 5 s while it does not agree.
+  MonoTime now = m_loop.now();
+  if (m_detector.script_requested && now - m_script_started < std::chrono::seconds(5)) return;
+  m_detector.script_requested = true;
+  m_script_busy = true;
+  m_script_started = now;
+  const auto& master = m_config.servers[*m_master];
+  // MHA's interface, so existing scripts (masterha_secondary_check) work
+  // unchanged. It includes the password on the script's command line, as
+  // MHA did; mhad's own command line never carries it.
+  std::vector<std::string> argv = split_command(m_config.secondary_check_script);
+  argv.push_back("--user=" + master.ssh_user);
+  argv.push_back("--master_host=" + master.host);
+  argv.push_back("--master_ip=" + (master.ip.empty() ? master.host : master.ip));
+  argv.push_back("--master_port=" + std::to_string(master.port));
+  argv.push_back("--master_user=" + m_config.user);
+  argv.push_back("--master_password=" + m_config.password.reveal());
+  argv.push_back(std::string("--ping_type=") + (m_config.ping_type == PingType::select    ? "SELECT"
+                                                : m_config.ping_type == PingType::connect ? "CONNECT"
+                                                                                          : "INSERT"));
+  std::weak_ptr<ClusterMonitor> weak = weak_from_this();
+  EventLoop& loop = m_loop;
+  std::string name = m_config.name;
+  m_pool.submit([weak, argv, name, &loop] {
+    MonoTime at = MonoClock::now();
+    auto result = std::make_shared<ScriptResult>(run_script(argv, std::chrono::seconds(30)));
+    loop.post([weak, result, at, name] {
+      auto self = weak.lock();
+      if (!self) return;
+      self->m_script_busy = false;
+      int code = result->started && !result->timed_out && result->signal == 0 ? result->exit_code : -1;
+      LogFields fields{{"CLUSTER", name}, {"EVENT", "secondary_check"}};
+      if (!result->started)
+        log_warning(fields, "secondary_check_script: {}", result->error);
+      else if (result->timed_out)
+        log_warning(fields, "secondary_check_script did not finish within 30 s; killed");
+      else
+        log_info(fields, "secondary_check_script exited {}: {}", code, result->output);
+      self->m_detector.on_secondary_script(code, at);
+      self->evaluate_detector();
+    });
   });
 }
 

@@ -103,6 +103,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   void note_changes(std::size_t index, const ServerObservation& before, const ServerObservation& after);
   void feed_detector(std::size_t index);
   void evaluate_detector();
+  void run_secondary_script();
   void schedule_opinion_round();
   nlohmann::json vip_status() const;
   nlohmann::json detection_status(MonoTime now) const;
@@ -117,6 +118,8 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   FailureDetector m_detector;
   TimerId m_opinion_timer = 0;
   bool m_tcp_probe_busy = false;
+  bool m_script_busy = false;
+  MonoTime m_script_started{};
   bool m_running = false;
   unsigned m_cycle = 0;
 };

@@ -222,3 +222,37 @@ TEST_CASE("host probe output: listener on the address, wildcard, stopped process
   auto v6 = parse_host_probe("LISTEN 0 80 [::]:3306 [::]:*\n--mhad--\n", "10.231.0.11", 3306);
   CHECK(v6.listener_present == true);
 }
+
+TEST_CASE("secondary_check_script: 0 agrees, 2 holds the verdict back, 3 means reachable", "[detector]") {
+  auto unanimous = [](FailureDetector& d, MonoTime t0, Fixture& fx) {
+    d.set_expected_replicas(2);
+    d.on_manager_check(ManagerCheck{false, Errc::network, "lost", TcpState::refused, t0});
+    d.on_replica("slave1", fx.replica(t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
+    d.on_replica("slave2", fx.replica(t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
+    d.on_host(fx.host(t0 + 10ms, true, false));
+  };
+  Fixture fx;
+  SECTION("exit 0: dead") {
+    FailureDetector d(DetectorSettings{4, 10000ms, true});
+    unanimous(d, fx.t0, fx);
+    CHECK(no_verdict(d.evaluate(fx.t0 + 20ms)));  // waits for the script
+    d.on_secondary_script(0, fx.t0 + 30ms);
+    auto change = d.evaluate(fx.t0 + 40ms);
+    REQUIRE(change);
+    CHECK(change->verdict == Verdict::dead);
+  }
+  SECTION("exit 2: a route problem, no verdict") {
+    FailureDetector d(DetectorSettings{4, 10000ms, true});
+    unanimous(d, fx.t0, fx);
+    d.on_secondary_script(2, fx.t0 + 30ms);
+    CHECK(no_verdict(d.evaluate(fx.t0 + 40ms)));
+  }
+  SECTION("exit 3: another route reaches the master") {
+    FailureDetector d(DetectorSettings{1, 10000ms, true});
+    unanimous(d, fx.t0, fx);
+    d.on_secondary_script(3, fx.t0 + 30ms);
+    auto change = d.evaluate(fx.t0 + 40ms);
+    REQUIRE(change);
+    CHECK(change->verdict == Verdict::unreachable_from_manager);
+  }
+}

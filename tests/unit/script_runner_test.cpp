@@ -1,0 +1,38 @@
+#include <catch2/catch.hpp>
+
+#include "daemon/script_runner.h"
+
+using namespace mha;
+using namespace std::chrono_literals;
+
+TEST_CASE("a configured command splits into argv, quotes kept together", "[script]") {
+  CHECK(split_command("/usr/bin/masterha_secondary_check -s host1 -s 'host two'") ==
+        std::vector<std::string>{"/usr/bin/masterha_secondary_check", "-s", "host1", "-s", "host two"});
+  CHECK(split_command("  a   \"b c\"d  ") == std::vector<std::string>{"a", "b cd"});
+  CHECK(split_command("").empty());
+}
+
+TEST_CASE("scripts report exit code and output; no shell interprets arguments", "[script]") {
+  auto r = run_script({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}, 5s);
+  CHECK(r.started);
+  CHECK(r.exit_code == 3);
+  CHECK(r.output.find("out") != std::string::npos);
+  CHECK(r.output.find("err") != std::string::npos);
+
+  auto literal = run_script({"/bin/echo", "$(id)", ";", "rm -rf /"}, 5s);
+  CHECK(literal.exit_code == 0);
+  CHECK(literal.output == "$(id) ; rm -rf /\n");
+}
+
+TEST_CASE("a script that runs too long is killed with its children", "[script]") {
+  auto start = std::chrono::steady_clock::now();
+  auto r = run_script({"/bin/sh", "-c", "sleep 30 & sleep 30"}, 300ms);
+  CHECK(r.timed_out);
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+}
+
+TEST_CASE("a missing script is reported, not run", "[script]") {
+  auto r = run_script({"/nonexistent/check"}, 1s);
+  CHECK_FALSE(r.started);
+  CHECK(r.error == "cannot run '/nonexistent/check': No such file or directory");
+}
