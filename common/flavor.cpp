@@ -137,6 +137,11 @@ std::string Flavor::inventory_variables_sql() {
          "'rpl_semi_sync_source_timeout','slave_net_timeout','replica_net_timeout','max_connections')";
 }
 
+std::string Flavor::replica_hosts_sql() const {
+  if (is_mysql() && m_version.at_least(8, 0, 22)) return "SHOW REPLICAS";
+  return "SHOW SLAVE HOSTS";
+}
+
 std::string Flavor::health_status_sql() {
   return "SHOW GLOBAL STATUS WHERE Variable_name IN ("
          "'Rpl_semi_sync_master_status','Rpl_semi_sync_master_clients','Rpl_semi_sync_slave_status',"

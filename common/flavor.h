@@ -91,6 +91,8 @@ class Flavor {
   static std::string inventory_variables_sql();
   // Counters read every cycle: semi-sync state and the replica's heartbeats.
   static std::string health_status_sql();
+  // Replicas connected to this server (Server_id, Host, Port, ...).
+  std::string replica_hosts_sql() const;
 
   // Columns of replica_status_sql() holding the received GTIDs, and (MySQL
   // only; empty for MariaDB, whose executed position comes from

@@ -16,6 +16,7 @@ inline constexpr std::string_view k_message_verdict_dead = "2670fc9aec694ea48f9a
 inline constexpr std::string_view k_message_verdict_dead_host = "7bc50d5f0dd74ac5afb51651d427a4cb";
 inline constexpr std::string_view k_message_config_reloaded = "61b06391525149b39480cbea8d7b8bb8";
 inline constexpr std::string_view k_message_config_refused = "6584b67f9c854abc96a0e301dbdbf319";
+inline constexpr std::string_view k_message_topology = "5d0b4bd1c1a44b6f8f0e6e2b3c9a7d41";
 inline constexpr std::string_view k_message_state_corrupt = "e4abc6c3cc954260a283722dee64b07b";
 
 }  // namespace mha

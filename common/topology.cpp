@@ -132,6 +132,49 @@ ClusterHealth derive_health(const ClusterConfig& cluster, const std::vector<Serv
   return ClusterHealth::ok;
 }
 
+std::vector<std::string> topology_problems(const ClusterConfig& cluster,
+                                           const std::vector<ServerObservation>& observations,
+                                           std::optional<std::size_t> master) {
+  std::vector<std::string> out;
+  std::vector<std::string> writable;
+  for (std::size_t i = 0; i < observations.size(); ++i)
+    if (derive_role(observations[i]) == Role::master) writable.push_back("'" + cluster.servers[i].name + "'");
+  if (writable.size() > 1) {
+    std::string names;
+    for (const auto& w : writable) names += (names.empty() ? "" : ", ") + w;
+    out.push_back(fmt::format("{} writable servers that replicate from nobody: {}", writable.size(), names));
+  }
+  for (std::size_t i = 0; i < observations.size(); ++i) {
+    const auto& obs = observations[i];
+    const auto& name = cluster.servers[i].name;
+    if (master && i != *master && is_replica(obs) &&
+        !same_endpoint(cluster.servers[*master], obs.replica->master_host, obs.replica->master_port)) {
+      std::string source = fmt::format("{}:{}", obs.replica->master_host, obs.replica->master_port);
+      for (std::size_t j = 0; j < cluster.servers.size(); ++j)
+        if (same_endpoint(cluster.servers[j], obs.replica->master_host, obs.replica->master_port))
+          source = "'" + cluster.servers[j].name + "'";
+      out.push_back(fmt::format("'{}' replicates from {}, not from the master '{}'", name, source,
+                                cluster.servers[*master].name));
+    }
+    auto state = derive_state(obs, cluster.seconds_behind_master);
+    if (state == ServerState::replication_stopped || state == ServerState::replication_error)
+      out.push_back(fmt::format("'{}': {}", name, state_detail(obs)));
+    if (state == ServerState::lagging)
+      out.push_back(fmt::format("'{}' is {} s behind its master (limit {} s)", name, *obs.replica->seconds_behind,
+                                std::chrono::duration_cast<std::chrono::seconds>(cluster.seconds_behind_master).count()));
+  }
+  if (master && observations[*master].reachable) {
+    std::map<std::uint32_t, std::string> known;
+    for (std::size_t i = 0; i < observations.size(); ++i)
+      if (observations[i].reachable) known[observations[i].server_id] = cluster.servers[i].name;
+    for (const auto& [server_id, where] : observations[*master].connected_replicas)
+      if (!known.count(server_id))
+        out.push_back(fmt::format("a server not in the configuration replicates from the master: server_id {} ({})",
+                                  server_id, where.empty() ? "no report_host" : where));
+  }
+  return out;
+}
+
 nlohmann::json server_status_json(const ServerConfig& server, const ServerObservation& obs,
                                   const ClusterConfig& cluster, MonoTime now) {
   using nlohmann::json;

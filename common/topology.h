@@ -36,6 +36,9 @@ struct ServerObservation {
   std::map<std::string, std::string> variables;
   // Flavor::health_status_sql(), as the server names them: every cycle.
   std::map<std::string, std::string> status;
+  // Replicas connected to this server right now (SHOW SLAVE HOSTS):
+  // server_id -> "host:port" as they report themselves.
+  std::map<std::uint32_t, std::string> connected_replicas;
   MonoTime checked_at{};
   MonoTime inventory_at{};  // when `variables` was read
 
@@ -76,6 +79,15 @@ std::optional<std::size_t> find_master(const ClusterConfig& cluster,
 ClusterHealth derive_health(const ClusterConfig& cluster,
                             const std::vector<ServerObservation>& observations,
                             std::optional<std::size_t> master);
+
+// Where the servers' actual topology differs from the configuration, one
+// sentence each: two writable servers, a replica of someone else than the
+// master, replication stopped or broken (with the server's error), lag over
+// seconds_behind_master, a server outside the configuration replicating
+// from the master.
+std::vector<std::string> topology_problems(const ClusterConfig& cluster,
+                                           const std::vector<ServerObservation>& observations,
+                                           std::optional<std::size_t> master);
 
 // The protocol's per-server status object (see ctl/status_table for its reader).
 nlohmann::json server_status_json(const ServerConfig& server, const ServerObservation& obs,

@@ -233,6 +233,35 @@ void rstrip(std::string& line) {
   line.erase(line.find_last_not_of(' ') + 1);
 }
 
+// Detection verdict, topology differences and recent verdicts: what an
+// operator needs beyond the per-server rows. Problems already explained on a
+// server's own "!" line ('name': ...) are not repeated.
+std::string cluster_notes(const json& cluster) {
+  std::string out;
+  if (const json* detection = field(cluster, "detection"); detection && detection->is_object()) {
+    auto verdict = text_or(*detection, "verdict", "healthy");
+    if (verdict != "healthy" && verdict != "alive") {
+      out += fmt::format("{}master verdict: {}\n", k_indent, words(verdict));
+      if (const json* evidence = field(*detection, "evidence"); evidence && evidence->is_array())
+        for (const json& e : *evidence)
+          if (e.is_string()) out += fmt::format("{}  - {}\n", k_indent, e.get<std::string>());
+    }
+  }
+  if (const json* problems = field(cluster, "topology_problems"); problems && problems->is_array())
+    for (const json& p : *problems)
+      if (p.is_string() && p.get<std::string>().rfind("'", 0) != 0)
+        out += fmt::format("{}! topology: {}\n", k_indent, p.get<std::string>());
+  if (const json* history = field(cluster, "history"); history && history->is_array() && !history->empty()) {
+    std::size_t shown = 0;
+    for (const json& h : *history) {
+      if (!h.is_object() || shown++ == 3) break;
+      out += fmt::format("{}{} {} {} {}\n", k_indent, shown == 1 ? "verdicts:" : "         ", text_or(h, "at", "?"),
+                         text_or(h, "server", "?"), words(text_or(h, "verdict", "?")));
+    }
+  }
+  return out;
+}
+
 std::string render_cluster(const json& cluster) {
   const std::string name = text_or(cluster, "name", "?");
   std::string out = fmt::format("cluster {}  health {}  master {}  {}\n", name,
@@ -279,7 +308,7 @@ std::string render_cluster(const json& cluster) {
     for (const auto& problem : row.problems)
       out += fmt::format("{}! {}: {}\n", k_indent, row.cells[0], problem);
   }
-  return out + failover;
+  return out + cluster_notes(cluster) + failover;
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include <sys/epoll.h>
 
+#include <set>
+
 namespace mha {
 
 using namespace std::chrono_literals;
@@ -104,6 +106,16 @@ ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint,
     auto parsed = parse_replica_status(status->row_map(0));
     if (!parsed) return fail(parsed.error().with_context("parsing replica status"));
     obs.replica = std::move(*parsed);
+  }
+
+  auto hosts = session.query(obs.flavor->replica_hosts_sql());
+  if (!hosts) return fail(hosts.error().with_context("reading connected replicas"));
+  for (std::size_t i = 0; i < hosts->rows.size(); ++i) {
+    auto row = hosts->row_map(i);
+    auto value = [&](const char* key) { auto it = row.find(key); return it != row.end() && it->second ? *it->second : std::string(); };
+    auto id = static_cast<std::uint32_t>(std::strtoul(value("Server_id").c_str(), nullptr, 10));
+    std::string host = value("Host");
+    obs.connected_replicas[id] = host.empty() ? std::string() : host + ":" + value("Port");
   }
 
   auto counters = name_value_rows(session, Flavor::health_status_sql(), false);
@@ -303,6 +315,7 @@ void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSessio
                "'{}' is the master", m_config.servers[*master].name);
   }
   m_master = master;
+  note_topology();
   feed_detector(index);
 }
 
@@ -459,6 +472,19 @@ void ClusterMonitor::evaluate_detector() {
   if (on_verdict) on_verdict(event);
 }
 
+void ClusterMonitor::note_topology() {
+  // Logged when a problem appears and when it is gone, not every cycle.
+  auto problems = topology_problems(m_config, observations(), m_master);
+  std::set<std::string> now(problems.begin(), problems.end());
+  LogFields fields{{"CLUSTER", m_config.name}, {"EVENT", "topology"},
+                   {"MESSAGE_ID", std::string(k_message_topology)}};
+  for (const auto& p : now)
+    if (!m_topology_problems.count(p)) log_warning(fields, "topology: {}", p);
+  for (const auto& p : m_topology_problems)
+    if (!now.count(p)) log_info(fields, "topology: resolved: {}", p);
+  m_topology_problems = std::move(now);
+}
+
 void ClusterMonitor::note_changes(std::size_t index, const ServerObservation& before,
                                   const ServerObservation& after) {
   // Log state changes once, not every cycle.
@@ -574,6 +600,7 @@ nlohmann::json ClusterMonitor::status(MonoTime now) const {
               {"ping_interval_ms", m_config.ping_interval.count()},
               {"vip", vip_status()},
               {"detection", detection_status(now)},
+              {"topology_problems", topology_problems(m_config, observations(), m_master)},
               {"servers", servers}};
 }
 

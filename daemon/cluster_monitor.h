@@ -23,6 +23,7 @@
 #include "daemon/worker_pool.h"
 
 #include <deque>
+#include <set>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -100,6 +101,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   void run_ssh_job(std::size_t index, bool vip, bool probe);
   void on_ssh_result(std::size_t index, std::shared_ptr<RemoteShell> shell, std::optional<Result<bool>> vip,
                      std::optional<HostOpinion> host);
+  void note_topology();
   void note_changes(std::size_t index, const ServerObservation& before, const ServerObservation& after);
   void feed_detector(std::size_t index);
   void evaluate_detector();
@@ -119,6 +121,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   TimerId m_opinion_timer = 0;
   bool m_tcp_probe_busy = false;
   bool m_script_busy = false;
+  std::set<std::string> m_topology_problems;
   MonoTime m_script_started{};
   bool m_running = false;
   unsigned m_cycle = 0;

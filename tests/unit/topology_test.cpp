@@ -140,6 +140,9 @@ TEST_CASE("check_server reads a MariaDB replica through the SQL seam", "[topolog
   counters.columns = {"Variable_name", "Value"};
   counters.rows = {{"Slave_received_heartbeats", "17"}};
   sql.answers[Flavor::health_status_sql()] = counters;
+  Rows hosts;
+  hosts.columns = {"Server_id", "Host", "Port", "Master_id"};
+  sql.answers["SHOW SLAVE HOSTS"] = hosts;
   auto flavor = *Flavor::from_version("10.11.19-MariaDB");
   sql.answers[flavor.gtid_executed_sql()] =
       test::FakeSqlSession::row({"a", "b", "c"}, {"0-1-25", "0-1-25", "0-1-25"});
@@ -203,4 +206,30 @@ TEST_CASE("VIP holder is read from ip -o addr output", "[monitor]") {
   CHECK(ip_output_has_address(out, "10.231.0.11"));
   CHECK_FALSE(ip_output_has_address(out, "10.231.0.10/24"));
   CHECK_FALSE(ip_output_has_address(out, "10.231.0.1"));
+}
+
+TEST_CASE("topology problems name what differs from the configuration", "[topology]") {
+  auto cluster = three_servers();
+  std::vector<ServerObservation> obs{master_obs(), replica_obs(), replica_obs()};
+  obs[0].server_id = 1;
+  obs[1].server_id = 2;
+  obs[2].server_id = 3;
+  CHECK(topology_problems(cluster, obs, 0).empty());
+
+  obs[2] = replica_obs("127.0.0.12");
+  obs[2].server_id = 3;
+  obs[0].connected_replicas = {{2, "127.0.0.12:3306"}, {9, "10.0.0.9:3306"}};
+  obs[1].replica->sql_running = false;
+  obs[1].replica->last_sql_errno = 1062;
+  obs[1].replica->last_sql_error = "Duplicate entry";
+  auto problems = topology_problems(cluster, obs, 0);
+  REQUIRE(problems.size() == 3);
+  CHECK(problems[0] == "'slave1': Last_SQL_Error 1062: Duplicate entry");
+  CHECK(problems[1] == "'slave2' replicates from 'slave1', not from the master 'master'");
+  CHECK(problems[2] == "a server not in the configuration replicates from the master: server_id 9 (10.0.0.9:3306)");
+
+  std::vector<ServerObservation> two{master_obs(), master_obs(), replica_obs()};
+  auto split = topology_problems(cluster, two, 0);
+  REQUIRE_FALSE(split.empty());
+  CHECK(split[0] == "2 writable servers that replicate from nobody: 'master', 'slave1'");
 }
