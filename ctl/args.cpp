@@ -27,6 +27,7 @@ struct CommandSpec {
 
 constexpr std::array k_commands = {
     CommandSpec{"status", Command::status, true, true, 0},
+    CommandSpec{"check", Command::check, true, true, 0},
     CommandSpec{"reload", Command::reload, false, true, 0},
     CommandSpec{"help", Command::help, false, false, 1},
 };
@@ -74,6 +75,7 @@ std::optional<milliseconds> parse_duration(std::string_view text) {
 std::string_view command_name(Command command) {
   switch (command) {
     case Command::status: return "status";
+    case Command::check: return "check";
     case Command::reload: return "reload";
     case Command::help: return "help";
     case Command::version: return "version";
@@ -220,6 +222,7 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
   args.command = spec->command;
   args.cluster = cluster ? std::string(*cluster) : std::string();
   args.json = json;
+  if (spec->command == Command::check) args.timeout = k_check_default_timeout;
 
   if (timeout_text) {
     auto timeout = parse_duration(*timeout_text);

@@ -18,16 +18,23 @@ namespace mha::ctl {
 
 inline constexpr std::string_view k_default_socket = "/run/mhad/mhad.sock";
 inline constexpr std::chrono::milliseconds k_default_timeout{10'000};
+// `check` connects to every server and logs in over SSH while mhactl waits
+// for its single result line: a host that does not answer costs the SQL
+// connect timeout and the SSH connect timeout one after the other, so the
+// silence can exceed 10 s with nothing wrong on mhad's side.
+inline constexpr std::chrono::milliseconds k_check_default_timeout{60'000};
 
-enum class Command { status, reload, help, version };
+enum class Command { status, check, reload, help, version };
 
 struct Args {
   Command command = Command::help;
   std::optional<Command> help_topic;  // Command::help: nullopt = the overview
   std::string socket;                 // --socket, else MHAD_SOCKET, else k_default_socket
-  std::chrono::milliseconds timeout = k_default_timeout;  // idle time before giving up
-  std::string cluster;                // status: empty = every cluster
-  bool json = false;                  // status, reload: print the raw result
+  // Idle time before giving up: --timeout, else k_check_default_timeout for
+  // check, else k_default_timeout.
+  std::chrono::milliseconds timeout = k_default_timeout;
+  std::string cluster;                // status, check: empty = every cluster
+  bool json = false;                  // status, check, reload: print the raw result
 };
 
 // What to print, as "mhactl: <message>" then "<hint>", before exiting 64.
@@ -42,7 +49,7 @@ using ParseOutcome = std::variant<Args, UsageError>;
 ParseOutcome parse_args(std::span<const std::string_view> words,
                         std::optional<std::string_view> env_socket);
 
-// The name a user types: "status", "reload", "help" ("version" for Command::version).
+// The name a user types: "status", "check", "reload", "help" ("version" for Command::version).
 std::string_view command_name(Command command);
 
 }  // namespace mha::ctl

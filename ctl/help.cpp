@@ -22,6 +22,22 @@ constexpr std::string_view k_exit_codes = R"txt(Exit status:
       or did not answer within --timeout
   3   mhad's reply was malformed, or the connection closed mid-reply
   64  usage error: unknown command or option, missing value
+'check' has its own exit status, see 'mhactl check --help'.
+)txt";
+
+// `check` is meant for cron jobs and monitoring systems, so its status says
+// how the cluster is, in the monitoring-plugin convention (Nagios, Icinga,
+// Zabbix, Sensu): 0/1/2 as masterha_check_repl users expect, and 3 when no
+// verdict could be reached, so that "mhad is down" never reads as "a check
+// failed" or the reverse.
+constexpr std::string_view k_check_exit_codes = R"txt(Exit status (the monitoring-plugin convention, unlike other commands):
+  0   every check ok
+  1   warnings, no failure
+  2   at least one failure
+  3   no verdict: mhad cannot be reached or did not answer within --timeout,
+      mhad answered with an error (e.g. unknown cluster), or its reply was
+      malformed; the reason is printed as "mhactl: ..."
+  64  usage error: unknown command or option, missing value
 )txt";
 
 }  // namespace
@@ -36,6 +52,8 @@ sees and tell it what to do. mhactl only talks to mhad's control socket.
 
 Commands:
   status    topology, health, replication lag and VIP of each cluster
+  check     verify replication, server settings and SSH, as MHA's
+            masterha_check_repl and masterha_check_ssh did
   reload    make mhad re-read its configuration (same as systemctl reload mhad)
   help      show the help of a command: mhactl help status
 
@@ -68,6 +86,36 @@ Global options:
 {}
 {})txt",
                          k_global_options, k_exit_codes);
+    case Command::check:
+      return fmt::format(R"txt(Usage: mhactl check [-c|--cluster NAME] [--json]
+
+Check each cluster the way MHA's masterha_check_repl and masterha_check_ssh
+did, plus what a GTID failover needs, with fresh connections (monitoring is
+not disturbed). One line per check: RESULT (ok, WARN, FAIL), SERVER ('-' for
+the whole cluster), CHECK and DETAIL; under each WARN and FAIL a 'fix:' line
+says what to do. The last line counts ok, warnings and failures.
+
+Checked: every server answers; one writable master; every replica replicates
+from it with both threads running, by GTID, within seconds_behind_master,
+read_only (MySQL: super_read_only), without errant GTIDs; log_bin and
+log_slave_updates on candidates; binlog_format and replication filters alike;
+server_id unique; versions; gtid_strict_mode (MariaDB); semi-sync;
+slave_net_timeout; repl_user's REPLICATION SLAVE; at least one candidate; SSH
+to every host; the master's binlogs in master_binlog_dir; the binlog tool;
+remote_workdir.
+
+Options:
+  -c, --cluster NAME  only this cluster (default: every cluster)
+  --json              print mhad's check result as JSON, for scripts (the
+                      exit status is the same as without --json)
+
+Global options:
+{}
+The default --timeout of check is 60s: a server that does not answer costs
+its SQL and SSH connect timeouts before mhad can reply.
+
+{})txt",
+                         k_global_options, k_check_exit_codes);
     case Command::reload:
       return fmt::format(R"txt(Usage: mhactl reload [--json]
 

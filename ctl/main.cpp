@@ -1,8 +1,10 @@
 // mhactl: parse the command line, send one request to mhad, print the answer
 // and exit with the status `mhactl --help` documents. Only dispatch lives
-// here: parsing is args.*, the socket is client.*, the table status_table.*.
+// here: parsing is args.*, the socket is client.*, the tables status_table.*
+// and check_table.*.
 #include "common/protocol.h"
 #include "ctl/args.h"
+#include "ctl/check_table.h"
 #include "ctl/client.h"
 #include "ctl/help.h"
 #include "ctl/status_table.h"
@@ -100,6 +102,29 @@ int run_status(const Args& args) {
   return exit_code::ok;
 }
 
+// `check` exits with the monitoring-plugin status (check_table.h), also with
+// --json: a failure to get a verdict is 3, whatever mhactl's usual code for
+// it, so that it never reads as "warnings" (1) or "failures" (2).
+int run_check(const Args& args) {
+  json extra = json::object();
+  if (!args.cluster.empty()) extra["cluster"] = args.cluster;
+  auto answer = ask(args, "check", extra);
+  if (std::holds_alternative<int>(answer)) return check_exit::unknown;
+  const json& result = std::get<json>(answer);
+  auto status = check_exit_status(result);
+  if (args.json) {
+    print_json(result);
+    return status ? *status : check_exit::unknown;
+  }
+  auto table = render_check(result);
+  if (!table || !status) {
+    fmt::print(stderr, "mhactl: malformed reply from mhad: {}\n", (table ? status.error() : table.error()).message);
+    return check_exit::unknown;
+  }
+  fmt::print("{}", *table);
+  return *status;
+}
+
 int run_reload(const Args& args) {
   auto answer = ask(args, "reload", json::object());
   if (auto* status = std::get_if<int>(&answer)) return *status;
@@ -141,6 +166,8 @@ int main(int argc, char** argv) {
       return exit_code::ok;
     case Command::status:
       return run_status(args);
+    case Command::check:
+      return run_check(args);
     case Command::reload:
       return run_reload(args);
   }

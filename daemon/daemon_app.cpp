@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/message_ids.h"
 #include "common/version.h"
+#include "daemon/checks/check_runner.h"
 #include "daemon/failover/candidate.h"
 
 namespace mha {
@@ -42,6 +43,7 @@ int DaemonApp::run() {
   }
   m_server->add_command("status", [this](auto& rq, auto& peer, auto out) { cmd_status(rq, peer, out); });
   m_server->add_command("reload", [this](auto& rq, auto& peer, auto out) { cmd_reload(rq, peer, out); });
+  m_server->add_command("check", [this](auto& rq, auto& peer, auto out) { cmd_check(rq, peer, out); });
   m_server->add_command("version", [this](auto& rq, auto& peer, auto out) { cmd_version(rq, peer, out); });
   m_server->add_command("stats", [this](auto&, auto&, auto out) {
     out->ok(json{{"check_delay", m_delays.summary()}, {"checks", m_delays.count()},
@@ -294,6 +296,31 @@ void DaemonApp::cmd_reload(const protocol::Request&, const Peer& peer, std::shar
     return;
   }
   out->ok(json{{"clusters", *result}});
+}
+
+void DaemonApp::cmd_check(const protocol::Request& request, const Peer&, std::shared_ptr<Responder> out) {
+  std::vector<const ClusterConfig*> targets;
+  for (const auto& cluster : m_config.clusters)
+    if (request.cluster.empty() || cluster.name == request.cluster) targets.push_back(&cluster);
+  if (targets.empty()) {
+    std::string known;
+    for (const auto& c : m_config.clusters) known += (known.empty() ? "" : ", ") + c.name;
+    out->fail(make_error(Errc::unknown_cluster, "no cluster named '{}'; configured clusters: {}", request.cluster,
+                         known.empty() ? "(none)" : known));
+    return;
+  }
+  // One report per cluster, all run in parallel; the reply goes out when the
+  // last one is in.
+  struct Pending {
+    std::size_t left;
+    std::vector<json> reports;
+  };
+  auto pending = std::make_shared<Pending>(Pending{targets.size(), std::vector<json>(targets.size())});
+  for (std::size_t i = 0; i < targets.size(); ++i)
+    run_cluster_check(m_loop, *m_pool, m_seams, *targets[i], [pending, i, out](json report) {
+      pending->reports[i] = std::move(report);
+      if (--pending->left == 0) out->ok(json{{"clusters", pending->reports}});
+    });
 }
 
 void DaemonApp::cmd_version(const protocol::Request&, const Peer&, std::shared_ptr<Responder> out) {

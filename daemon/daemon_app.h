@@ -46,6 +46,7 @@ class DaemonApp {
 
   void cmd_status(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
   void cmd_reload(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
+  void cmd_check(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
   void cmd_version(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
 
   std::filesystem::path m_config_path;

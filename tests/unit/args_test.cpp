@@ -61,6 +61,31 @@ TEST_CASE("mhactl status options, before or after the command", "[mhactl]") {
   }
 }
 
+TEST_CASE("mhactl check", "[mhactl]") {
+  Args args = args_of({"check"});
+  CHECK(args.command == Command::check);
+  CHECK(args.cluster.empty());
+  CHECK_FALSE(args.json);
+  CHECK(command_name(Command::check) == "check");
+  SECTION("--cluster and --json") {
+    args = args_of({"check", "-c", "app1", "--json"});
+    CHECK(args.cluster == "app1");
+    CHECK(args.json);
+    CHECK(args_of({"--cluster=app2", "check"}).cluster == "app2");
+  }
+  SECTION("a longer default timeout: servers and hosts that do not answer cost their connect timeouts") {
+    CHECK(args.timeout == 60s);
+    CHECK(args_of({"check", "--timeout", "5s"}).timeout == 5s);
+    CHECK(args_of({"status"}).timeout == 10s);
+  }
+  SECTION("usage errors") {
+    CHECK(usage_error({"check", "app1"}) ==
+          "'check' takes no arguments, found 'app1' / to pick a cluster: mhactl check --cluster app1");
+    CHECK(usage_error({"check", "--frob"}) ==
+          "unknown option '--frob' / run 'mhactl check --help' for its options");
+  }
+}
+
 TEST_CASE("mhactl reload", "[mhactl]") {
   CHECK(args_of({"reload"}).command == Command::reload);
   CHECK(args_of({"reload", "--json"}).json);
@@ -94,6 +119,8 @@ TEST_CASE("mhactl help: overview and per command", "[mhactl]") {
   CHECK(help_of({"--help", "status"}) == Command::status);
   CHECK(help_of({"help", "status"}) == Command::status);
   CHECK(help_of({"reload", "--help"}) == Command::reload);
+  CHECK(help_of({"check", "--help"}) == Command::check);
+  CHECK(help_of({"help", "check"}) == Command::check);
   CHECK(help_of({"help", "reload"}) == Command::reload);
   CHECK(help_of({"help", "help"}) == Command::help);
   // Help wins over what would otherwise be a usage error later on the line.
@@ -103,6 +130,13 @@ TEST_CASE("mhactl help: overview and per command", "[mhactl]") {
 
   CHECK(command_help(Command::status).starts_with("Usage: mhactl status [-c|--cluster NAME] [--json]\n"));
   CHECK(command_help(Command::reload).starts_with("Usage: mhactl reload [--json]\n"));
+  CHECK(command_help(Command::check).starts_with("Usage: mhactl check [-c|--cluster NAME] [--json]\n"));
+  CHECK_THAT(overview_help(), Catch::Contains("\n  check     verify replication"));
+  // check's own exit status (the monitoring-plugin convention) is in its help.
+  for (const char* code : {"\n  0   every check ok", "\n  1   warnings, no failure", "\n  2   at least one failure",
+                           "\n  3   no verdict: mhad cannot be reached", "\n  64  usage error"})
+    CHECK_THAT(command_help(Command::check), Catch::Contains(code));
+  CHECK_THAT(overview_help(), Catch::Contains("'check' has its own exit status, see 'mhactl check --help'."));
   CHECK(command_help(Command::help).starts_with("Usage: mhactl help [COMMAND]\n"));
   CHECK(overview_help().starts_with("Usage: mhactl [OPTIONS] COMMAND [COMMAND OPTIONS]\n"));
   for (const char* code : {"\n  0   success", "\n  1   mhad answered with an error", "\n  2   mhad cannot be reached",
