@@ -17,6 +17,8 @@ inline constexpr std::string_view k_message_verdict_dead_host = "7bc50d5f0dd74ac
 inline constexpr std::string_view k_message_config_reloaded = "61b06391525149b39480cbea8d7b8bb8";
 inline constexpr std::string_view k_message_config_refused = "6584b67f9c854abc96a0e301dbdbf319";
 inline constexpr std::string_view k_message_topology = "5d0b4bd1c1a44b6f8f0e6e2b3c9a7d41";
+inline constexpr std::string_view k_message_failover_start = "a1c4e7d05b3f4e0c9b8d6f2a7e5c3b19";
+inline constexpr std::string_view k_message_failover_report = "3f9e2d7c1b8a4c6e95d0f4b2a6c8e1d7";
 inline constexpr std::string_view k_message_state_corrupt = "e4abc6c3cc954260a283722dee64b07b";
 
 }  // namespace mha

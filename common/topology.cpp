@@ -163,10 +163,13 @@ std::vector<std::string> topology_problems(const ClusterConfig& cluster,
       out.push_back(fmt::format("'{}' is {} s behind its master (limit {} s)", name, *obs.replica->seconds_behind,
                                 std::chrono::duration_cast<std::chrono::seconds>(cluster.seconds_behind_master).count()));
   }
-  if (master && observations[*master].reachable) {
+  // Unknown replicas: only once every configured server's server_id is known
+  // (an unchecked one could be the "unknown" replica).
+  bool all_ids_known = true;
+  for (const auto& obs : observations) all_ids_known = all_ids_known && obs.server_id != 0;
+  if (master && observations[*master].reachable && all_ids_known) {
     std::map<std::uint32_t, std::string> known;
-    for (std::size_t i = 0; i < observations.size(); ++i)
-      if (observations[i].reachable) known[observations[i].server_id] = cluster.servers[i].name;
+    for (std::size_t i = 0; i < observations.size(); ++i) known[observations[i].server_id] = cluster.servers[i].name;
     for (const auto& [server_id, where] : observations[*master].connected_replicas)
       if (!known.count(server_id))
         out.push_back(fmt::format("a server not in the configuration replicates from the master: server_id {} ({})",

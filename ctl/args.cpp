@@ -29,6 +29,7 @@ constexpr std::array k_commands = {
     CommandSpec{"status", Command::status, true, true, 0},
     CommandSpec{"check", Command::check, true, true, 0},
     CommandSpec{"reload", Command::reload, false, true, 0},
+    CommandSpec{"failover", Command::failover, true, true, 0},
     CommandSpec{"help", Command::help, false, false, 1},
 };
 
@@ -77,6 +78,7 @@ std::string_view command_name(Command command) {
     case Command::status: return "status";
     case Command::check: return "check";
     case Command::reload: return "reload";
+    case Command::failover: return "failover";
     case Command::help: return "help";
     case Command::version: return "version";
   }
@@ -85,9 +87,9 @@ std::string_view command_name(Command command) {
 
 ParseOutcome parse_args(std::span<const std::string_view> words,
                         std::optional<std::string_view> env_socket) {
-  std::optional<std::string_view> socket, timeout_text, cluster;
+  std::optional<std::string_view> socket, timeout_text, cluster, to;
   std::string_view cluster_spelling, json_spelling;  // as typed, for error messages
-  bool help = false, version = false, json = false, end_of_options = false;
+  bool help = false, version = false, json = false, force = false, end_of_options = false;
   std::vector<std::string_view> positionals;
 
   // The hint for an error found mid-line: the command's own help once the
@@ -117,9 +119,10 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
         inline_value = word.substr(eq + 1);
       }
 
-    const bool is_flag = name == "-h" || name == "--help" || name == "--version" || name == "--json";
+    const bool is_flag =
+        name == "-h" || name == "--help" || name == "--version" || name == "--json" || name == "--force";
     const bool takes_value =
-        name == "--socket" || name == "--timeout" || name == "--cluster" || name == "-c";
+        name == "--socket" || name == "--timeout" || name == "--cluster" || name == "-c" || name == "--to";
     if (!is_flag && !takes_value)
       return UsageError{fmt::format("unknown option '{}'", name), hint()};
 
@@ -131,6 +134,8 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
       } else if (name == "--json") {
         json = true;
         json_spelling = name;
+      } else if (name == "--force") {
+        force = true;
       } else {
         help = true;
       }
@@ -150,7 +155,9 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
     if (value.empty())
       return UsageError{fmt::format("option '{}' needs a non-empty value", name), hint()};
 
-    if (name == "--socket") {
+    if (name == "--to") {
+      to = value;
+    } else if (name == "--socket") {
       socket = value;
     } else if (name == "--timeout") {
       timeout_text = value;
@@ -219,10 +226,16 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
     return UsageError{fmt::format("option '{}' does not apply to '{}'", json_spelling, spec->name),
                       command_hint(spec->name)};
 
+  if ((to || force) && spec->command != Command::failover)
+    return UsageError{fmt::format("option '{}' applies to 'failover' only", to ? "--to" : "--force"),
+                      command_hint(spec->name)};
   args.command = spec->command;
   args.cluster = cluster ? std::string(*cluster) : std::string();
   args.json = json;
+  args.to = to ? std::string(*to) : std::string();
+  args.force = force;
   if (spec->command == Command::check) args.timeout = k_check_default_timeout;
+  if (spec->command == Command::failover) args.timeout = k_failover_default_timeout;
 
   if (timeout_text) {
     auto timeout = parse_duration(*timeout_text);

@@ -23,8 +23,10 @@ inline constexpr std::chrono::milliseconds k_default_timeout{10'000};
 // connect timeout and the SSH connect timeout one after the other, so the
 // silence can exceed 10 s with nothing wrong on mhad's side.
 inline constexpr std::chrono::milliseconds k_check_default_timeout{60'000};
+// A failover reports each phase as it goes; between two, a catch-up wait may last long.
+inline constexpr std::chrono::milliseconds k_failover_default_timeout{180'000};
 
-enum class Command { status, check, reload, help, version };
+enum class Command { status, check, reload, failover, help, version };
 
 struct Args {
   Command command = Command::help;
@@ -35,6 +37,8 @@ struct Args {
   std::chrono::milliseconds timeout = k_default_timeout;
   std::string cluster;                // status, check: empty = every cluster
   bool json = false;                  // status, check, reload: print the raw result
+  std::string to;                     // failover --to SERVER
+  bool force = false;                 // failover --force
 };
 
 // What to print, as "mhactl: <message>" then "<hint>", before exiting 64.

@@ -55,6 +55,7 @@ Commands:
   check     verify replication, server settings and SSH, as MHA's
             masterha_check_repl and masterha_check_ssh did
   reload    make mhad re-read its configuration (same as systemctl reload mhad)
+  failover  fail over a cluster whose master is dead (--to SERVER, --force)
   help      show the help of a command: mhactl help status
 
 Options (accepted anywhere on the line):
@@ -86,6 +87,33 @@ Global options:
 {}
 {})txt",
                          k_global_options, k_exit_codes);
+    case Command::failover:
+      return fmt::format(R"txt(Usage: mhactl failover [-c|--cluster NAME] [--to SERVER] [--force] [--json]
+
+Fail over a cluster whose master is dead (MHA's masterha_master_switch
+--master_state=dead): fence the old master, bring the most advanced data to
+the new master (binlog events saved from the dead master's host when it
+answers SSH), promote it, move the VIP, re-point every replica. Progress is
+printed phase by phase, then the failover report.
+
+Refused, with the reason, when the master answers (use switchover for a
+planned change), when no replica can be promoted, when replicas hold errant
+GTIDs, or within min_failover_interval of the last failover.
+
+Options:
+  -c, --cluster NAME  the cluster (may be left out when only one is configured)
+  --to SERVER         promote this replica (it must be eligible)
+  --force             run even within min_failover_interval, with
+                      auto_failover off, or after an interrupted failover
+  --json              print the report as JSON
+
+Global options:
+{}
+The default --timeout of failover is 180s of silence between two phases.
+Exit status: 0 completed (also with errors on some replicas, listed), 1
+refused or failed (the reason is printed), 2 mhad not reachable, 64 usage.
+)txt",
+                         k_global_options);
     case Command::check:
       return fmt::format(R"txt(Usage: mhactl check [-c|--cluster NAME] [--json]
 

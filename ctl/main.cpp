@@ -125,6 +125,22 @@ int run_check(const Args& args) {
   return *status;
 }
 
+int run_failover(const Args& args) {
+  json extra = json::object();
+  if (!args.cluster.empty()) extra["cluster"] = args.cluster;
+  if (!args.to.empty()) extra["to"] = args.to;
+  if (args.force) extra["force"] = true;
+  auto answer = ask(args, "failover", extra);
+  if (auto* status = std::get_if<int>(&answer)) return *status;
+  const json& result = std::get<json>(answer);
+  if (args.json || !result.is_object() || !result.contains("text") || !result["text"].is_string()) {
+    print_json(result);
+    return exit_code::ok;
+  }
+  fmt::print("{}", result["text"].get<std::string>());
+  return exit_code::ok;
+}
+
 int run_reload(const Args& args) {
   auto answer = ask(args, "reload", json::object());
   if (auto* status = std::get_if<int>(&answer)) return *status;
@@ -170,6 +186,8 @@ int main(int argc, char** argv) {
       return run_check(args);
     case Command::reload:
       return run_reload(args);
+    case Command::failover:
+      return run_failover(args);
   }
   return exit_code::usage;
 }

@@ -58,6 +58,7 @@ ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint,
     obs.flavor = previous.flavor;
     obs.variables = previous.variables;
     obs.gtid_executed = previous.gtid_executed;  // last known: what a failover could lose
+    obs.server_id = previous.server_id;
     session.close();  // next check reconnects
     return obs;
   };
@@ -160,6 +161,46 @@ ClusterMonitor::ClusterMonitor(EventLoop& loop, WorkerPool& pool, Seams seams, C
 }
 
 ClusterMonitor::~ClusterMonitor() { stop(); }
+
+void ClusterMonitor::set_master(std::size_t index) {
+  m_master = index;
+  m_detector = FailureDetector(DetectorSettings{m_config.ping_failures, m_config.frozen_master_timeout,
+                                                !m_config.secondary_check_script.empty()});
+  m_detector.set_expected_replicas(static_cast<int>(m_slots.size()) - 1);
+  m_loop.cancel(m_opinion_timer);
+  m_opinion_timer = 0;
+}
+
+void ClusterMonitor::fence_returning(std::size_t index) {
+  ServerSlot& slot = m_slots[index];
+  if (slot.sql_busy || !slot.session || !slot.observation.flavor) return;
+  const auto& server = m_config.servers[index];
+  log_error({{"CLUSTER", m_config.name}, {"SERVER", server.name}, {"EVENT", "fence_returning"}},
+            "'{}' was failed over and is back WRITABLE: fencing it now (read_only on); rejoin it with mhactl rejoin",
+            server.name);
+  unwatch_connection(index);
+  slot.sql_busy = true;
+  std::string sql = slot.observation.flavor->fence_writes_sql();
+  std::weak_ptr<ClusterMonitor> weak = weak_from_this();
+  EventLoop& loop = m_loop;
+  std::string cluster = m_config.name, name = server.name;
+  m_pool.submit([weak, index, sql, cluster, name, session = std::move(slot.session), &loop] {
+    auto fenced = session->execute(sql);
+    std::string error = fenced ? std::string() : fenced.error().message;
+    loop.post([weak, index, session, error, cluster, name] {
+      if (!error.empty())
+        log_error({{"CLUSTER", cluster}, {"SERVER", name}}, "fencing '{}' failed: {}; set read_only by hand NOW", name,
+                  error);
+      else
+        log_notice({{"CLUSTER", cluster}, {"SERVER", name}, {"EVENT", "fenced"}}, "'{}' is read_only now", name);
+      if (auto self = weak.lock()) {
+        self->m_slots[index].session = session;
+        self->m_slots[index].sql_busy = false;
+        self->m_slots[index].observation.read_only = true;
+      }
+    });
+  });
+}
 
 void ClusterMonitor::restore_master(std::string_view name) {
   for (std::size_t i = 0; i < m_config.servers.size(); ++i)
@@ -306,6 +347,11 @@ void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSessio
   slot.observation = std::move(obs);
   note_changes(index, slot.before_last, slot.observation);
   if (m_running && slot.observation.reachable) watch_connection(index);
+  if (slot.observation.reachable && slot.observation.read_only == false &&
+      m_fenced.count(m_config.servers[index].name)) {
+    fence_returning(index);
+    return;  // not a master candidate: do not let it count as writable
+  }
 
   auto all = observations();
   auto master = find_master(m_config, all, m_master);

@@ -68,6 +68,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   nlohmann::json status(MonoTime now) const;
   ClusterHealth health() const;
   Verdict verdict() const { return m_detector.verdict(); }
+  const std::vector<std::string>& evidence() const { return m_detector.evidence(); }
   std::optional<std::size_t> master() const { return m_master; }
   const std::vector<ServerObservation> observations() const;
 
@@ -75,6 +76,13 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   std::function<void(const VerdictEvent&)> on_verdict;
   // The last known master from the state file, until the servers tell.
   void restore_master(std::string_view name);
+  // After a failover: the new master, and a fresh detector for it.
+  void set_master(std::size_t index);
+  // What SSH last showed about a server's host (listener pids for fencing).
+  std::optional<HostOpinion> host_opinion(std::size_t index) const { return m_slots[index].host; }
+  // Servers that must never come back writable (old masters awaiting
+  // rejoin): if one answers with read_only off, it is fenced at once.
+  void set_fenced(std::set<std::string> names) { m_fenced = std::move(names); }
 
  private:
   struct ServerSlot {
@@ -122,6 +130,8 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   bool m_tcp_probe_busy = false;
   bool m_script_busy = false;
   std::set<std::string> m_topology_problems;
+  std::set<std::string> m_fenced;
+  void fence_returning(std::size_t index);
   MonoTime m_script_started{};
   bool m_running = false;
   unsigned m_cycle = 0;

@@ -11,6 +11,7 @@
 #include "common/message_ids.h"
 #include "common/version.h"
 #include "daemon/checks/check_runner.h"
+#include "daemon/failover/hook_scripts.h"
 #include "daemon/failover/candidate.h"
 
 namespace mha {
@@ -32,6 +33,8 @@ int DaemonApp::run() {
   }
   std::signal(SIGPIPE, SIG_IGN);
   m_pool = std::make_unique<WorkerPool>(static_cast<std::size_t>(m_config.daemon.worker_threads));
+  m_failovers = std::make_unique<FailoverRunner>(
+      m_loop, m_seams, [this](const std::string& cluster, FailoverPhase phase) { return persist_phase(cluster, phase); });
 
   ControlServerOptions options;
   options.path = m_config.daemon.socket;
@@ -43,6 +46,7 @@ int DaemonApp::run() {
   }
   m_server->add_command("status", [this](auto& rq, auto& peer, auto out) { cmd_status(rq, peer, out); });
   m_server->add_command("reload", [this](auto& rq, auto& peer, auto out) { cmd_reload(rq, peer, out); });
+  m_server->add_command("failover", [this](auto& rq, auto& peer, auto out) { cmd_failover(rq, peer, out); });
   m_server->add_command("check", [this](auto& rq, auto& peer, auto out) { cmd_check(rq, peer, out); });
   m_server->add_command("version", [this](auto& rq, auto& peer, auto out) { cmd_version(rq, peer, out); });
   m_server->add_command("stats", [this](auto&, auto&, auto out) {
@@ -80,6 +84,9 @@ int DaemonApp::run() {
   sd_notify(0, "STOPPING=1");
   log_notice({}, "stopping");
   for (auto& [name, monitor] : m_monitors) monitor->stop();
+  if (m_failovers->any_running())
+    log_warning({}, "a failover is running: waiting for it to finish or park before stopping");
+  m_failovers->join_all();
   // Monitoring jobs only read; one stuck on a dead host's connect timeout is
   // abandoned rather than holding up the stop beyond 1.5 s.
   bool all_stopped = m_pool->shutdown(1500ms);
@@ -102,8 +109,11 @@ void DaemonApp::start_monitors() {
     auto monitor = std::make_shared<ClusterMonitor>(m_loop, *m_pool, m_seams, cluster, &m_delays);
     std::string name = cluster.name;
     monitor->on_verdict = [this, name](const VerdictEvent& event) { on_verdict(name, event); };
-    if (auto it = m_states.find(name); it != m_states.end() && !it->second.state.master.empty())
-      monitor->restore_master(it->second.state.master);
+    if (auto it = m_states.find(name); it != m_states.end()) {
+      if (!it->second.state.master.empty()) monitor->restore_master(it->second.state.master);
+      if (it->second.state.extra.contains("awaiting_rejoin") && it->second.state.extra["awaiting_rejoin"].is_string())
+        monitor->set_fenced({it->second.state.extra["awaiting_rejoin"].get<std::string>()});
+    }
     monitor->start();
     m_monitors[cluster.name] = monitor;
   }
@@ -123,6 +133,15 @@ void DaemonApp::load_states() {
       continue;
     }
     m_states[cluster.name].state = std::move(*loaded);
+    const auto& state = m_states[cluster.name].state;
+    if (!state.operation.empty()) {
+      m_parked[cluster.name] = state.phase;
+      log_error({{"CLUSTER", cluster.name}, {"EVENT", "needs_operator"}, {"PHASE", state.phase}},
+                "the {} of '{}' was interrupted in phase '{}' (mhad stopped mid-way): no automatic failover until an "
+                "operator checks the servers (mhactl status, mhactl check) and runs mhactl failover --force or fixes "
+                "it by hand",
+                state.operation, cluster.name, state.phase);
+    }
   }
 }
 
@@ -138,38 +157,214 @@ void DaemonApp::on_verdict(const std::string& cluster, const VerdictEvent& event
   entry.state.add_verdict(std::move(record));
   entry.state.master = event.server;
   persist(cluster);
+  if (event.verdict == Verdict::dead || event.verdict == Verdict::dead_host) {
+    if (auto refused = start_failover(cluster, false, false, "", nullptr))
+      log_warning({{"CLUSTER", cluster}, {"EVENT", "failover_not_started"}}, "no automatic failover: {}",
+                  refused->message);
+  }
+}
+
+bool DaemonApp::persist_phase(const std::string& cluster, FailoverPhase phase) {
+  // Written synchronously (a few ms of fsync on the loop, once per phase):
+  // the phase must be on disk before it starts.
+  auto& entry = m_states[cluster];
+  entry.state.cluster = cluster;
+  entry.state.operation = "failover";
+  entry.state.phase = std::string(phase_name(phase));
+  if (auto r = m_store->save(entry.state); !r) {
+    log_error({{"CLUSTER", cluster}}, "{}; not starting phase '{}'", r.error().message, phase_name(phase));
+    return false;
+  }
+  return true;
+}
+
+std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool manual, bool force,
+                                               const std::string& to, std::shared_ptr<Responder> requester) {
+  auto it = m_monitors.find(cluster);
+  if (it == m_monitors.end()) return make_error(Errc::unknown_cluster, "no cluster named '{}'", cluster);
+  auto& monitor = *it->second;
+  const auto& config = monitor.config();
+  if (m_failovers->running(cluster)) return make_error(Errc::internal, "a failover of '{}' is already running", cluster);
+  if (!manual && !config.auto_failover)
+    return make_error(Errc::config, "auto_failover is off for '{}': detect and report only; run mhactl failover to fail over by hand",
+                      cluster);
+  if (auto parked = m_parked.find(cluster); parked != m_parked.end() && !force)
+    return make_error(Errc::internal,
+                      "an earlier failover of '{}' was interrupted in phase '{}'; check the servers, then mhactl "
+                      "failover --force",
+                      cluster, parked->second);
+  auto master = monitor.master();
+  if (!master) return make_error(Errc::internal, "the master of '{}' is not known", cluster);
+  Verdict verdict = monitor.verdict();
+  if (verdict != Verdict::dead && verdict != Verdict::dead_host) {
+    if (!manual || verdict == Verdict::healthy || verdict == Verdict::alive)
+      return make_error(Errc::internal,
+                        "master '{}' is not dead (verdict {}); for a planned switch use mhactl switchover",
+                        config.servers[*master].name, verdict_name(verdict));
+  }
+  FailoverRequest request;
+  request.manual = manual;
+  request.force = force;
+  request.to = to;
+  request.master_ssh_reachable = verdict != Verdict::dead_host;
+  std::string evidence;
+  for (const auto& e : monitor.evidence()) evidence += (evidence.empty() ? "" : "; ") + e;
+  request.evidence = evidence;
+  request.master_frozen = evidence.find("frozen") != std::string::npos;
+  if (auto host = monitor.host_opinion(*master))
+    for (const auto& p : host->processes) request.master_pids.push_back(p.pid);
+  auto observations = monitor.observations();
+  request.master_last_seen = observations[*master];
+  const auto& state = m_states[cluster].state;
+  request.last_failover = last_completed_failover(state);
+  m_parked.erase(cluster);
+  auto started_at = std::chrono::system_clock::now();
+  log_notice({{"CLUSTER", cluster}, {"EVENT", "failover_start"}, {"OLD_MASTER", config.servers[*master].name},
+              {"MESSAGE_ID", std::string(k_message_failover_start)}},
+             "{} failover of '{}' starting: master '{}' is {}", manual ? "manual" : "automatic", cluster,
+             config.servers[*master].name, verdict_name(verdict));
+  m_failovers->start(
+      failover_config(cluster, config), *master, request,
+      [this, cluster, requester](FailoverPhase phase, const std::string& event, const json& detail) {
+        if (requester) requester->event("phase", json{{"phase", phase_name(phase)}, {"state", event}, {"detail", detail}});
+        if (event == "note") return;  // the failover logs its own notes, one line each
+        LogFields fields{{"CLUSTER", cluster}, {"PHASE", std::string(phase_name(phase))}, {"EVENT", "failover_phase"}};
+        if (detail.contains("duration_ms")) fields.push_back({"DURATION_MS", detail["duration_ms"].dump()});
+        log_notice(fields, "failover phase '{}' {}{}", phase_name(phase), event,
+                   detail.contains("detail") && detail["detail"].is_string() && !detail["detail"].get<std::string>().empty()
+                       ? ": " + detail["detail"].get<std::string>()
+                       : std::string());
+      },
+      [this, cluster, requester, started_at](const FailoverReport& report) {
+        (void)started_at;
+        on_failover_done(cluster, report, requester);
+      });
+  return std::nullopt;
+}
+
+void DaemonApp::on_failover_done(const std::string& cluster, const FailoverReport& report,
+                                 std::shared_ptr<Responder> requester) {
+  auto& entry = m_states[cluster];
+  entry.state.operation.clear();
+  entry.state.phase.clear();
+  if (report.result != FailoverResult::refused) {
+    FailoverRecord record;
+    auto finished = std::chrono::system_clock::now();
+    record.finished_at = format_wall_time(finished);
+    record.started_at = format_wall_time(finished - std::chrono::milliseconds(report.duration_ms));
+    record.old_master = report.old_master;
+    record.new_master = report.new_master;
+    record.result = std::string(failover_result_name(report.result));
+    record.duration_ms = report.duration_ms;
+    record.detail = report.to_json();
+    entry.state.add_failover(std::move(record));
+    if (!report.old_master.empty() &&
+        (report.result == FailoverResult::completed || report.result == FailoverResult::completed_with_errors))
+      entry.state.extra["awaiting_rejoin"] = report.old_master;
+  }
+  persist(cluster);
+  LogFields fields{{"CLUSTER", cluster},
+                   {"EVENT", "failover_report"},
+                   {"MESSAGE_ID", std::string(k_message_failover_report)},
+                   {"OLD_MASTER", report.old_master},
+                   {"NEW_MASTER", report.new_master},
+                   {"DURATION_MS", std::to_string(report.duration_ms)},
+                   {"RESULT", std::string(failover_result_name(report.result))}};
+  if (report.result == FailoverResult::completed)
+    log_notice(fields, "{}", report.text());
+  else
+    log_error(fields, "{}", report.text());
+  if (auto it = m_monitors.find(cluster); it != m_monitors.end()) {
+    const auto& config = it->second->config();
+    for (std::size_t i = 0; i < config.servers.size(); ++i)
+      if (config.servers[i].name == report.new_master &&
+          (report.result == FailoverResult::completed || report.result == FailoverResult::completed_with_errors))
+        it->second->set_master(i);
+    if (entry.state.extra.contains("awaiting_rejoin"))
+      it->second->set_fenced({entry.state.extra["awaiting_rejoin"].get<std::string>()});
+    if (!config.report_script.empty() && report.result != FailoverResult::refused) {
+      auto cluster_config = config;
+      std::string conf = m_config_path.string();
+      auto copy = std::make_shared<FailoverReport>(report);
+      m_pool->submit([cluster_config, conf, copy] {
+        std::string subject = fmt::format("{}: MySQL Master failover {}{}", cluster_config.name, copy->old_master,
+                                          copy->new_master.empty() ? "" : " to " + copy->new_master);
+        auto result = run_report_script(cluster_config, copy->old_master, copy->new_master, copy->recovered_replicas,
+                                        conf, subject, copy->text());
+        if (!result.started || result.exit_code != 0)
+          log_warning({{"CLUSTER", cluster_config.name}}, "report_script failed: {}",
+                      result.started ? result.output : result.error);
+      });
+    }
+  }
+  if (requester) {
+    if (report.result == FailoverResult::completed || report.result == FailoverResult::completed_with_errors)
+      requester->ok(report.to_json());
+    else
+      requester->fail(Error{report.result == FailoverResult::refused ? Errc::bad_request : Errc::internal,
+                            report.refusal.empty() ? report.text() : report.refusal});
+  }
 }
 
 void DaemonApp::persist(const std::string& cluster) {
+  // Synchronous, on the loop: verdicts and failover phases are rare, a save
+  // is one small file and an fsync (a few ms), and one writer per cluster
+  // means saves can never overtake each other on disk.
   auto& entry = m_states[cluster];
-  if (entry.saving) {
-    entry.dirty = true;
-    return;
+  if (auto r = m_store->save(entry.state); !r)
+    log_error({{"CLUSTER", cluster}, {"EVENT", "state_save_failed"}}, "{}, will retry on the next change",
+              r.error().message);
+}
+
+ClusterConfig DaemonApp::failover_config(const std::string& cluster, const ClusterConfig& config) const {
+  // An old master awaiting rejoin is out of the topology until it rejoins: it
+  // must not block the next failover (MHA: remove_dead_master_conf, without
+  // editing the operator's files).
+  ClusterConfig out = config;
+  if (auto it = m_states.find(cluster); it != m_states.end() && it->second.state.extra.contains("awaiting_rejoin"))
+    for (auto& server : out.servers)
+      if (server.name == it->second.state.extra["awaiting_rejoin"]) server.ignore_fail = true;
+  return out;
+}
+
+std::optional<std::chrono::system_clock::time_point> DaemonApp::last_completed_failover(const ClusterState& state) {
+  // Only a failover that promoted someone counts for min_failover_interval
+  // (MHA's failover.complete); a refused or parked one changed nothing.
+  for (auto it = state.failovers.rbegin(); it != state.failovers.rend(); ++it)
+    if (it->result == "completed" || it->result == "completed_with_errors") return parse_wall_time(it->finished_at);
+  return std::nullopt;
+}
+
+void DaemonApp::add_operation_status(const std::string& cluster, nlohmann::json& out) const {
+  out["failover_running"] = m_failovers && m_failovers->running(cluster);
+  auto parked = m_parked.find(cluster);
+  out["needs_operator"] = parked == m_parked.end()
+                              ? json(nullptr)
+                              : json(fmt::format("a failover was interrupted in phase '{}'; check the servers, then "
+                                                 "mhactl failover --force",
+                                                 parked->second));
+  auto it = m_states.find(cluster);
+  if (it == m_states.end()) return;
+  const auto& state = it->second.state;
+  if (!state.failovers.empty()) {
+    const auto& f = state.failovers.back();
+    json last{{"finished_at", f.finished_at}, {"old_master", f.old_master}, {"new_master", f.new_master},
+              {"result", f.result}, {"duration_ms", f.duration_ms}};
+    if (f.detail.is_object() && f.detail.contains("lost_writes_risk")) last["lost_writes_risk"] = f.detail["lost_writes_risk"];
+    out["last_failover"] = last;
+  } else {
+    out["last_failover"] = nullptr;
   }
-  entry.saving = true;
-  entry.dirty = false;
-  auto snapshot = std::make_shared<ClusterState>(entry.state);
-  StateStore* store = m_store.get();
-  EventLoop& loop = m_loop;
-  m_pool->submit([this, store, snapshot, cluster, &loop] {
-    auto saved = store->save(*snapshot);
-    auto error = saved ? std::string() : saved.error().message;
-    loop.post([this, cluster, error] {
-      auto& e = m_states[cluster];
-      e.saving = false;
-      if (!error.empty()) log_error({{"CLUSTER", cluster}, {"EVENT", "state_save_failed"}}, "{}, will retry on the next change", error);
-      if (e.dirty) persist(cluster);
-    });
-  });
+  out["awaiting_rejoin"] = state.extra.contains("awaiting_rejoin") ? state.extra["awaiting_rejoin"] : json(nullptr);
 }
 
 nlohmann::json DaemonApp::readiness_json_for(const std::string& cluster, const ClusterMonitor& monitor) const {
   FailoverGuards guards;
   guards.now = std::chrono::system_clock::now();
-  if (auto it = m_states.find(cluster); it != m_states.end() && !it->second.state.failovers.empty())
-    guards.last_failover = parse_wall_time(it->second.state.failovers.back().finished_at);
+  if (auto it = m_states.find(cluster); it != m_states.end()) guards.last_failover = last_completed_failover(it->second.state);
   std::size_t master = monitor.master().value_or(static_cast<std::size_t>(-1));
-  return readiness_json(monitor.config(), assess_failover(monitor.config(), monitor.observations(), master, guards));
+  ClusterConfig config = failover_config(cluster, monitor.config());
+  return readiness_json(config, assess_failover(config, monitor.observations(), master, guards));
 }
 
 nlohmann::json DaemonApp::history_json(const std::string& cluster) const {
@@ -270,11 +465,13 @@ void DaemonApp::cmd_status(const protocol::Request& request, const Peer&, std::s
     clusters.push_back(it->second->status(now));
     clusters.back()["history"] = history_json(request.cluster);
     clusters.back()["failover_readiness"] = readiness_json_for(request.cluster, *it->second);
+    add_operation_status(request.cluster, clusters.back());
   } else {
     for (const auto& [name, monitor] : m_monitors) {
       clusters.push_back(monitor->status(now));
       clusters.back()["history"] = history_json(name);
       clusters.back()["failover_readiness"] = readiness_json_for(name, *monitor);
+      add_operation_status(name, clusters.back());
     }
   }
   json daemon{{"version", k_mhad_version},
@@ -296,6 +493,29 @@ void DaemonApp::cmd_reload(const protocol::Request&, const Peer& peer, std::shar
     return;
   }
   out->ok(json{{"clusters", *result}});
+}
+
+void DaemonApp::cmd_failover(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out) {
+  if (!may_change(peer)) {
+    out->fail(make_error(Errc::permission_denied, "failover needs root or group '{}' (you are uid {})",
+                         m_config.daemon.admin_group, peer.uid));
+    return;
+  }
+  std::string cluster = request.cluster;
+  if (cluster.empty()) {
+    if (m_monitors.size() != 1) {
+      std::string known;
+      for (const auto& [name, m] : m_monitors) known += (known.empty() ? "" : ", ") + name;
+      out->fail(make_error(Errc::bad_request, "more than one cluster: choose one with --cluster ({})", known));
+      return;
+    }
+    cluster = m_monitors.begin()->first;
+  }
+  std::string to = request.args.value("to", "");
+  bool force = request.args.value("force", false);
+  log_notice({{"CLUSTER", cluster}, {"EVENT", "failover_requested"}}, "failover requested by uid {} pid {}{}{}",
+             peer.uid, peer.pid, to.empty() ? "" : " --to " + to, force ? " --force" : "");
+  if (auto refused = start_failover(cluster, true, force, to, out)) out->fail(*refused);
 }
 
 void DaemonApp::cmd_check(const protocol::Request& request, const Peer&, std::shared_ptr<Responder> out) {

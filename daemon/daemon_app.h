@@ -7,6 +7,7 @@
 #include "daemon/cluster_monitor.h"
 #include "daemon/control_server.h"
 #include "daemon/event_loop.h"
+#include "daemon/failover/failover_runner.h"
 #include "daemon/state_store.h"
 #include "daemon/worker_pool.h"
 
@@ -35,10 +36,12 @@ class DaemonApp {
   // going when one file is corrupt.
   void load_states();
   void on_verdict(const std::string& cluster, const VerdictEvent& event);
-  // Saves on a worker, one save per cluster at a time; a change during a
-  // save is written right after it.
   void persist(const std::string& cluster);
   nlohmann::json history_json(const std::string& cluster) const;
+  // Running failover, interrupted one, last failover, old master awaiting rejoin.
+  ClusterConfig failover_config(const std::string& cluster, const ClusterConfig& config) const;
+  static std::optional<std::chrono::system_clock::time_point> last_completed_failover(const ClusterState& state);
+  void add_operation_status(const std::string& cluster, nlohmann::json& out) const;
   // What a failover would do right now (daemon/failover/candidate.h).
   nlohmann::json readiness_json_for(const std::string& cluster, const ClusterMonitor& monitor) const;
   void schedule_watchdog(std::chrono::microseconds interval);
@@ -46,6 +49,13 @@ class DaemonApp {
 
   void cmd_status(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
   void cmd_reload(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
+  void cmd_failover(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
+  // Starts a failover of `cluster` if nothing forbids it; returns why not.
+  std::optional<Error> start_failover(const std::string& cluster, bool manual, bool force, const std::string& to,
+                                      std::shared_ptr<Responder> requester);
+  bool persist_phase(const std::string& cluster, FailoverPhase phase);
+  void on_failover_done(const std::string& cluster, const FailoverReport& report,
+                        std::shared_ptr<Responder> requester);
   void cmd_check(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
   void cmd_version(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
 
@@ -59,11 +69,13 @@ class DaemonApp {
   std::unique_ptr<StateStore> m_store;
   struct PersistedCluster {
     ClusterState state;
-    bool saving = false;
-    bool dirty = false;
   };
   std::map<std::string, PersistedCluster> m_states;
   CheckDelayStats m_delays;
+  std::unique_ptr<FailoverRunner> m_failovers;
+  // Clusters whose failover was interrupted (mhad died mid-way): no automatic
+  // failover until an operator looked (mhactl failover --force).
+  std::map<std::string, std::string> m_parked;
   MonoTime m_started{};
   std::string m_last_status;
 };

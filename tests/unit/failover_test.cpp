@@ -1,0 +1,515 @@
+// The failover of a dead master (daemon/failover/failover.h), phase by
+// phase, against a scripted cluster (tests/fakes/fake_cluster.h) whose
+// servers change state as statements run. Both flavors: MariaDB 10.11 and
+// MySQL 8.0.36. Statements are asserted per server and per phase, in order.
+#include "daemon/failover/failover.h"
+
+#include "fakes/fake_cluster.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace mha;
+using namespace mha::test;
+using namespace std::chrono_literals;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+using Strings = std::vector<std::string>;
+
+namespace {
+
+struct Fixture {
+  FakeCluster cluster;
+  FakeVip vip{cluster};
+  FailoverEnv env;
+  FailoverRequest request;
+  Strings progress;
+  std::vector<SalvageRequest> salvage_calls;
+  SalvageResult salvage_result;
+  Result<void> apply_result = Result<void>{};
+  Strings applied;
+
+  explicit Fixture(FlavorKind kind, int replicas = 2) : cluster(kind, replicas) {
+    log_set_level(LogLevel::error);
+    salvage_result.ok = true;  // nothing past the most advanced replica's position
+    cluster.kill("master");
+    request.master_last_seen = cluster.last_seen("master");
+    env.make_sql = [this] { return cluster.make_sql(); };
+    env.make_shell = [this](const ServerConfig& s) { return cluster.make_shell(s); };
+    env.vip = &vip;
+    env.salvage = [this](RemoteShell&, const SalvageRequest& r) {
+      std::lock_guard lock(cluster.mutex);
+      salvage_calls.push_back(r);
+      cluster.events.push_back("salvage from " + r.start_position);
+      return salvage_result;
+    };
+    env.apply_salvaged = [this](const std::string& sql, const std::string& host, std::uint16_t, const std::string&,
+                                const std::string&, std::chrono::milliseconds) {
+      std::lock_guard lock(cluster.mutex);
+      applied.push_back(sql);
+      cluster.events.push_back("apply_salvaged " + host);
+      return apply_result;
+    };
+    env.progress = [this](FailoverPhase p, const std::string& event, const nlohmann::json&) {
+      if (event == "note") return;
+      std::lock_guard lock(cluster.mutex);
+      if (event == "started") cluster.phase = std::string(phase_name(p));
+      progress.push_back(std::string(phase_name(p)) + " " + event);
+    };
+    env.wait_timeout = 2s;
+    env.replica_timeout = 2s;
+    env.kill_timeout = 200ms;
+    env.poll_interval = 1ms;
+  }
+
+  bool mariadb() const { return cluster.kind == FlavorKind::mariadb; }
+  Flavor flavor() const { return *Flavor::from_version(mariadb() ? "10.11.6-MariaDB-log" : "8.0.36"); }
+  std::string wait(int n, int seconds = 2) const { return flavor().wait_for_gtids_sql(cluster.gtids(n), std::chrono::seconds(seconds)); }
+  std::string change_to(const std::string& name) {
+    const ServerConfig& s = cluster.config.servers[cluster.index(name)];
+    return flavor().change_master_sql({s.host, s.port, "repl", "replpass", true});
+  }
+  FailoverReport run() { return run_failover(cluster.config, 0, request, env); }
+  bool writable(const std::string& name) {
+    std::lock_guard lock(cluster.mutex);
+    return !cluster.server(name).read_only;
+  }
+  bool anyone_unfenced() {
+    for (const auto& s : cluster.config.servers)
+      for (const auto& sql : cluster.actions(s.name))
+        if (sql == "SET GLOBAL read_only=0") return true;
+    return false;
+  }
+};
+
+std::vector<std::string> phase_names(const FailoverReport& report) {
+  Strings out;
+  for (const auto& p : report.phases) out.push_back(std::string(phase_name(p.phase)));
+  return out;
+}
+
+SalvageResult salvaged(bool ok, std::string sql, std::size_t transactions, std::string last_gtid,
+                       std::string error = "") {
+  SalvageResult r;
+  r.ok = ok;
+  r.sql = std::move(sql);
+  r.transactions = transactions;
+  r.last_gtid = std::move(last_gtid);
+  r.command = "mariadb-binlog ...";
+  r.error = std::move(error);
+  return r;
+}
+
+const Strings k_all_phases = {"check", "fence", "recover_master", "recover_replicas", "finish"};
+
+}  // namespace
+
+TEST_CASE("failover promotes the candidate and repoints the other replica", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  const Flavor f = fx.flavor();
+  auto report = fx.run();
+  INFO(report.text());
+
+  REQUIRE(report.result == FailoverResult::completed);
+  CHECK(report.old_master == "master");
+  CHECK(report.new_master == "slave1");
+  CHECK(report.recovered_replicas == Strings{"slave2"});
+  CHECK(report.failed_replicas.empty());
+  CHECK(phase_names(report) == k_all_phases);
+  for (const auto& p : report.phases) {
+    CHECK(p.ok);
+    CHECK(p.duration_ms >= 0);
+  }
+  CHECK(fx.progress == Strings{"check started", "check finished", "fence started", "fence finished",
+                               "recover_master started", "recover_master finished", "recover_replicas started",
+                               "recover_replicas finished", "finish started", "finish finished"});
+
+  // The check only reads.
+  CHECK(fx.cluster.actions("slave1", "check").empty());
+  CHECK(fx.cluster.actions("slave2", "check").empty());
+  CHECK(fx.cluster.actions("slave1", "fence") == Strings{f.stop_io_thread_sql()});
+  CHECK(fx.cluster.actions("slave2", "fence") == Strings{f.stop_io_thread_sql()});
+  CHECK(fx.cluster.actions("slave1", "recover_master") ==
+        Strings{fx.wait(120), f.stop_replica_sql(), f.reset_replica_all_sql(), "SET GLOBAL read_only=0"});
+  CHECK(fx.cluster.actions("slave2", "recover_master").empty());
+  CHECK(fx.cluster.actions("slave1", "recover_replicas").empty());
+  CHECK(fx.cluster.actions("slave2", "recover_replicas") ==
+        Strings{f.stop_replica_sql(), fx.change_to("slave1"), f.start_replica_sql(), fx.wait(120)});
+  CHECK(fx.cluster.actions("master").empty());
+
+  // VIP off the old master before anyone is writable, on the new one after.
+  const int released = fx.cluster.event_index("vip: release master ssh=0");
+  const int unfenced = fx.cluster.event_index("slave1: SET GLOBAL read_only=0");
+  const int acquired = fx.cluster.event_index("vip: acquire master -> slave1");
+  REQUIRE(released >= 0);
+  CHECK(released < unfenced);
+  CHECK(unfenced < acquired);
+  CHECK(fx.vip.holder == "slave1");
+
+  CHECK(fx.writable("slave1"));
+  CHECK_FALSE(fx.writable("slave2"));
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    CHECK_FALSE(fx.cluster.server("slave1").configured);
+    CHECK(fx.cluster.server("slave2").master_host == "192.168.3.71");
+    CHECK(fx.cluster.server("slave2").io == "Yes");
+  }
+
+  const std::string text = report.text();
+  CHECK_THAT(text, StartsWith("----- Failover Report -----"));
+  CHECK_THAT(text, Contains("app1: Master failover master to slave1 succeeded"));
+  CHECK_THAT(text, Contains("Selected slave1(192.168.3.71:3306) as a new master (candidate_master and most advanced)."));
+  CHECK_THAT(text, Contains("Master failover to slave1 completed successfully."));
+  auto json = report.to_json();
+  CHECK(json["result"] == "completed");
+  CHECK(json["new_master"] == "slave1");
+  CHECK(json["phases"].size() == 5);
+  CHECK(json["phases"][2]["phase"] == "recover_master");
+}
+
+TEST_CASE("failover catches a lagging candidate up from the most advanced replica first", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  const Flavor f = fx.flavor();
+  fx.cluster.set_position("slave1", 118, 118);
+  auto report = fx.run();
+  INFO(report.text());
+
+  REQUIRE(report.result == FailoverResult::completed);
+  CHECK(report.new_master == "slave1");
+  CHECK_THAT(report.text(), Contains("candidate_master, will be caught up from 'slave2'"));
+  // slave2 applies its relay log; slave1 replicates from it until it has
+  // everything, then is promoted; slave2 is pointed back at slave1.
+  CHECK(fx.cluster.actions("slave2", "recover_master") == Strings{fx.wait(120)});
+  CHECK(fx.cluster.actions("slave1", "recover_master") ==
+        Strings{f.stop_replica_sql(), fx.change_to("slave2"), f.start_replica_sql(), fx.wait(120),
+                f.stop_replica_sql(), f.reset_replica_all_sql(), "SET GLOBAL read_only=0"});
+  CHECK(fx.cluster.actions("slave2", "recover_replicas") ==
+        Strings{f.stop_replica_sql(), fx.change_to("slave1"), f.start_replica_sql(), fx.wait(120)});
+  std::lock_guard lock(fx.cluster.mutex);
+  CHECK(fx.cluster.includes(fx.cluster.server("slave1").executed, fx.cluster.gtids(120)));
+}
+
+TEST_CASE("failover salvages the dead master's binlog and applies it before writes", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  fx.request.master_ssh_reachable = true;
+  // slave2 received 121 but applied 120 only; slave1 has 120.
+  fx.cluster.set_position("slave2", 121, 120);
+  fx.salvage_result = salvaged(true, "BINLOG '...';", 3, fx.cluster.gtids(124));
+  auto report = fx.run();
+  INFO(report.text());
+
+  REQUIRE(report.result == FailoverResult::completed);
+  REQUIRE(fx.salvage_calls.size() == 1);
+  const SalvageRequest& call = fx.salvage_calls[0];
+  CHECK(call.start_position == fx.cluster.gtids(121));  // the most advanced's received position
+  CHECK(call.flavor == fx.flavor());
+  CHECK(call.binlog_dirs == fx.cluster.config.servers[0].master_binlog_dir);
+  CHECK(call.binlog_basename == "/var/lib/mysql/mysql-bin");
+  CHECK(fx.applied == Strings{"BINLOG '...';"});
+  CHECK(report.salvaged_transactions == 3);
+  CHECK(report.last_master_gtid == fx.cluster.gtids(124));
+  CHECK(report.lost_writes_risk == "none known");
+
+  const int apply = fx.cluster.event_index("apply_salvaged 192.168.3.71");
+  const int unfence = fx.cluster.event_index("slave1: SET GLOBAL read_only=0");
+  const int salvage = fx.cluster.event_index("salvage from");
+  const int released = fx.cluster.event_index("vip: release");
+  REQUIRE(apply >= 0);
+  CHECK(released < salvage);
+  CHECK(salvage < apply);
+  CHECK(apply < unfence);
+  if (kind == FlavorKind::mysql) {
+    // super_read_only would stop the SUPER user applying; read_only stays on.
+    const int relaxed = fx.cluster.event_index("slave1: SET GLOBAL super_read_only=0");
+    CHECK(relaxed >= 0);
+    CHECK(relaxed < apply);
+  }
+  // slave1 was caught up to slave2's 121 before the salvaged events.
+  CHECK(fx.cluster.actions("slave2", "recover_master") == Strings{fx.wait(121)});
+}
+
+TEST_CASE("failover without SSH to the master reads no binlog and says writes may be lost", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  SECTION("semi-sync was on") {
+    auto report = fx.run();
+    REQUIRE(report.result == FailoverResult::completed);
+    CHECK(fx.salvage_calls.empty());
+    CHECK(report.lost_writes_risk == "possible: the dead master's host did not answer SSH, its binlog was not read");
+  }
+  SECTION("semi-sync was off") {
+    for (auto& [k, v] : fx.request.master_last_seen->status) v = "OFF";
+    auto report = fx.run();
+    REQUIRE(report.result == FailoverResult::completed);
+    CHECK_THAT(report.lost_writes_risk,
+               StartsWith("possible: the dead master's host did not answer SSH, its binlog was not read; semi-sync "
+                          "was OFF on the master when last seen"));
+  }
+  SECTION("salvage fails: continues, risk says why") {
+    fx.request.master_ssh_reachable = true;
+    fx.salvage_result = salvaged(false, "", 0, "", "mariadb-binlog: File not found");
+    auto report = fx.run();
+    REQUIRE(report.result == FailoverResult::completed);
+    CHECK(report.lost_writes_risk == "possible: reading the dead master's binlog failed: mariadb-binlog: File not found");
+    CHECK(fx.applied.empty());
+  }
+}
+
+TEST_CASE("failover never promotes a no_master server", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  fx.cluster.config.servers[1].no_master = true;
+  fx.cluster.config.servers[1].candidate_master = false;
+  SECTION("the other replica is chosen") {
+    auto report = fx.run();
+    REQUIRE(report.result == FailoverResult::completed);
+    CHECK(report.new_master == "slave2");
+    CHECK_FALSE(fx.writable("slave1"));
+    CHECK(fx.writable("slave2"));
+    CHECK(report.recovered_replicas == Strings{"slave1"});
+  }
+  SECTION("--to names it: refused with the reason, nothing touched") {
+    fx.request.to = "slave1";
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::refused);
+    CHECK(report.refusal == "'slave1' cannot be promoted: no_master (no_master is set in the config)");
+    CHECK(fx.cluster.actions("slave1").empty());
+    CHECK(fx.cluster.actions("slave2").empty());
+    CHECK(fx.vip.holder == "master");
+    CHECK(phase_names(report) == Strings{"check"});
+  }
+  SECTION("--to an unknown server") {
+    fx.request.to = "nope";
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::refused);
+    CHECK(report.refusal == "no server 'nope' in cluster 'app1'");
+  }
+  SECTION("--to the other replica") {
+    fx.request.to = "slave2";
+    fx.cluster.config.servers[1].no_master = false;
+    auto report = fx.run();
+    REQUIRE(report.result == FailoverResult::completed);
+    CHECK(report.new_master == "slave2");
+  }
+}
+
+TEST_CASE("failover after a recent one is refused unless forced", "[failover]") {
+  Fixture fx(FlavorKind::mariadb);
+  fx.request.last_failover = std::chrono::system_clock::now() - 90min;
+  SECTION("refused with the time left") {
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::refused);
+    CHECK_THAT(report.refusal, StartsWith("failover of cluster 'app1' refused: last failover 1h 30m ago, "
+                                          "min_failover_interval 8h: automatic failover allowed again in 6h "));
+    CHECK_THAT(report.refusal, Contains("(mhactl failover --force overrides)"));
+    CHECK(fx.cluster.actions("slave1").empty());
+  }
+  SECTION("manual is not enough") {
+    fx.request.manual = true;
+    CHECK(fx.run().result == FailoverResult::refused);
+  }
+  SECTION("force runs it") {
+    fx.request.force = true;
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::completed);
+    CHECK(report.new_master == "slave1");
+  }
+  SECTION("auto_failover off: refused, manual runs it") {
+    fx.request.last_failover.reset();
+    fx.cluster.config.auto_failover = false;
+    auto refused = fx.run();
+    CHECK(refused.result == FailoverResult::refused);
+    CHECK_THAT(refused.refusal, Contains("auto_failover is off"));
+    fx.request.manual = true;
+    CHECK(fx.run().result == FailoverResult::completed);
+  }
+}
+
+TEST_CASE("failover refuses a master that answers SQL", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  fx.cluster.server("master").alive = true;
+  fx.request.manual = GENERATE(false, true);
+  auto report = fx.run();
+  CHECK(report.result == FailoverResult::refused);
+  CHECK(report.refusal == "master 'master' answers: it is not dead; use mhactl switchover");
+  CHECK(fx.cluster.actions("master").empty());
+  CHECK(fx.cluster.actions("slave1").empty());
+  CHECK(fx.cluster.actions("slave2").empty());
+}
+
+TEST_CASE("failover refuses a master that denies access: it runs", "[failover]") {
+  Fixture fx(FlavorKind::mariadb);
+  fx.cluster.server("master").alive = true;
+  fx.cluster.server("master").connect_error = Error{Errc::auth, "Access denied for user 'mhad'@'10.0.0.1'"};
+  auto report = fx.run();
+  CHECK(report.result == FailoverResult::refused);
+  CHECK(report.refusal == "master 'master' answers (Access denied for user 'mhad'@'10.0.0.1'): it is not dead; fix "
+                          "the access or use mhactl switchover");
+  CHECK(fx.cluster.actions("slave1").empty());
+}
+
+TEST_CASE("failover reports a replica that cannot be repointed and recovers the others", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind, 3);
+  const std::string change = kind == FlavorKind::mariadb ? "CHANGE MASTER" : "CHANGE REPLICATION SOURCE";
+  fx.cluster.server("slave2").fail[change] = Error{Errc::auth, "Access denied; you need the REPLICATION SLAVE ADMIN privilege"};
+  SECTION("counts as an error") {
+    auto report = fx.run();
+    INFO(report.text());
+    CHECK(report.result == FailoverResult::completed_with_errors);
+    CHECK(report.recovered_replicas == Strings{"slave3"});
+    CHECK(report.failed_replicas ==
+          Strings{"slave2: CHANGE MASTER failed: Access denied; you need the REPLICATION SLAVE ADMIN privilege"});
+    CHECK_THAT(report.text(), Contains("done, but recovery on replicas partially failed"));
+    CHECK(fx.writable("slave1"));
+  }
+  SECTION("ignore_fail: a note") {
+    fx.cluster.config.servers[2].ignore_fail = true;
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::completed);
+    CHECK(report.failed_replicas.empty());
+    CHECK(std::any_of(report.notes.begin(), report.notes.end(),
+                      [](const std::string& n) { return n.starts_with("'slave2' not recovered (ignore_fail)"); }));
+  }
+  SECTION("a replica that dies during recovery") {
+    fx.cluster.server("slave3").die_on.insert(kind == FlavorKind::mariadb ? "START SLAVE" : "START REPLICA");
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::completed_with_errors);
+    CHECK(report.failed_replicas.size() == 2);
+  }
+}
+
+TEST_CASE("failover stops before a phase when it cannot be persisted", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  auto stop_at = GENERATE(FailoverPhase::check, FailoverPhase::fence, FailoverPhase::recover_master,
+                          FailoverPhase::recover_replicas, FailoverPhase::finish);
+  Fixture fx(kind);
+  fx.env.before_phase = [&](FailoverPhase p) { return p != stop_at; };
+  auto report = fx.run();
+  INFO(report.text());
+  CHECK(report.result == FailoverResult::needs_operator);
+  CHECK_THAT(report.refusal, StartsWith(fmt::format("stopped before phase {}", phase_name(stop_at))));
+  REQUIRE_FALSE(report.phases.empty());
+  CHECK(report.phases.back().phase == stop_at);
+  CHECK_FALSE(report.phases.back().ok);
+  if (stop_at <= FailoverPhase::recover_master) {
+    CHECK_FALSE(fx.anyone_unfenced());
+    CHECK_FALSE(fx.writable("slave1"));
+    CHECK_FALSE(fx.writable("slave2"));
+  } else {
+    CHECK(fx.writable("slave1"));
+  }
+  if (stop_at <= FailoverPhase::fence) CHECK(fx.vip.holder == "master");
+}
+
+TEST_CASE("failover kills a frozen master over SSH before promoting", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  fx.request.master_frozen = true;
+  fx.request.master_ssh_reachable = true;
+  fx.request.master_pids = {1234};
+  fx.cluster.pids["master"] = {1234};
+  SECTION("killed") {
+    auto report = fx.run();
+    INFO(report.text());
+    REQUIRE(report.result == FailoverResult::completed);
+    CHECK(fx.cluster.shell_log == Strings{"master: kill -9 1234", "master: kill -0 1234"});
+    const int killed = fx.cluster.event_index("shell master: kill -9 1234");
+    const int unfence = fx.cluster.event_index("slave1: SET GLOBAL read_only=0");
+    CHECK(killed >= 0);
+    CHECK(killed < unfence);
+    CHECK(fx.salvage_calls.size() == 1);  // the host still answers SSH
+  }
+  SECTION("cannot be killed") {
+    fx.cluster.unkillable = {1234};
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::needs_operator);
+    CHECK_THAT(report.refusal, StartsWith("cannot fence the frozen master: process 1234 on 'master' still exists"));
+    CHECK_THAT(report.refusal, Contains("kill it or power it off, then mhactl failover"));
+    CHECK_FALSE(fx.anyone_unfenced());
+    CHECK(fx.salvage_calls.empty());
+  }
+  SECTION("no SSH: an operator must fence it") {
+    fx.request.master_ssh_reachable = false;
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::needs_operator);
+    CHECK_THAT(report.refusal, StartsWith("cannot fence the frozen master: 'master' does not answer SSH"));
+    CHECK(fx.cluster.shell_log.empty());
+    CHECK_FALSE(fx.anyone_unfenced());
+  }
+}
+
+TEST_CASE("failover fence failures stop before any promotion", "[failover]") {
+  Fixture fx(FlavorKind::mariadb);
+  SECTION("the VIP cannot be released") {
+    fx.vip.release_outcome = {false, false, "ip addr del: RTNETLINK answers: Operation not permitted"};
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::failed);
+    CHECK_THAT(report.refusal, StartsWith("cannot take the VIP off 'master': ip addr del: RTNETLINK answers"));
+    CHECK_FALSE(fx.anyone_unfenced());
+  }
+  SECTION("the VIP script warns (exit 10): proceeds with a note") {
+    fx.vip.release_outcome = {false, true, "exit 10"};
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::completed);
+    CHECK(std::any_of(report.notes.begin(), report.notes.end(),
+                      [](const std::string& n) { return n.starts_with("VIP release on 'master' warned"); }));
+  }
+  SECTION("the VIP cannot be moved to the new master: completed with errors") {
+    fx.vip.acquire_outcome = {false, false, "arping failed"};
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::completed_with_errors);
+    CHECK(fx.writable("slave1"));
+  }
+  SECTION("a replica's IO thread cannot be stopped") {
+    fx.cluster.server("slave2").fail["STOP SLAVE IO_THREAD"] = Error{Errc::sql, "Lock wait timeout exceeded"};
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::failed);
+    CHECK(report.refusal == "cannot stop the IO thread on 'slave2': Lock wait timeout exceeded; nothing was promoted");
+    CHECK_FALSE(fx.anyone_unfenced());
+  }
+  SECTION("shutdown_script powers the host off: no salvage") {
+    fx.request.master_ssh_reachable = true;
+    fx.env.shutdown = [](const ServerConfig&, bool) { return ScriptResult{true, false, 0, 0, "", ""}; };
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::completed);
+    CHECK(fx.salvage_calls.empty());
+    CHECK_THAT(report.lost_writes_risk, Contains("powered off by shutdown_script"));
+  }
+  SECTION("shutdown_script fails") {
+    fx.env.shutdown = [](const ServerConfig&, bool) { return ScriptResult{true, false, 1, 0, "ipmi: timeout", ""}; };
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::failed);
+    CHECK_THAT(report.refusal, StartsWith("shutdown_script failed on 'master': exit 1: ipmi: timeout"));
+  }
+}
+
+TEST_CASE("failover fails safely when the catch-up does not complete", "[failover]") {
+  Fixture fx(FlavorKind::mariadb);
+  fx.cluster.set_position("slave1", 118, 118);
+  // slave2 never serves slave1 (e.g. its binlog lacks the events).
+  fx.cluster.server("slave1").fail["SELECT MASTER_GTID_WAIT"] = Error{Errc::timeout, "Query execution was interrupted"};
+  auto report = fx.run();
+  CHECK(report.result == FailoverResult::failed);
+  CHECK_THAT(report.refusal, StartsWith("catching 'slave1' up from 'slave2' failed: Query execution was interrupted; "
+                                        "nothing was promoted"));
+  CHECK_FALSE(fx.anyone_unfenced());
+}
+
+TEST_CASE("failover without repl_password keeps the replicas' stored password", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  fx.cluster.config.repl_password = Secret();
+  fx.cluster.config.repl_user.clear();  // the replica's Master_User: "repl"
+  auto report = fx.run();
+  REQUIRE(report.result == FailoverResult::completed);
+  auto actions = fx.cluster.actions("slave2", "recover_replicas");
+  REQUIRE(actions.size() == 4);
+  CHECK_THAT(actions[1], Contains("USER='repl'"));
+  CHECK_THAT(actions[1], !Contains("PASSWORD"));
+}
