@@ -244,8 +244,11 @@ Readiness assess_failover(const ClusterConfig& cluster, const std::vector<Server
   if (latest) out.most_advanced = latest->index;
 
   // Rule 9 needs the oldest major.minor among the alive replicas, of one flavor.
-  std::optional<std::pair<int, int>> oldest;
-  std::optional<std::size_t> oldest_server;
+  // A pair and a flag rather than optional<pair>: GCC 12 -O2 warns (falsely)
+  // that the optional's pair may be used uninitialized.
+  std::pair<int, int> oldest{0, 0};
+  bool have_oldest = false;
+  std::size_t oldest_server = 0;
   std::optional<FlavorKind> kind;
   bool one_flavor = true;
   for (const Server* s : alive) {
@@ -254,12 +257,13 @@ Readiness assess_failover(const ClusterConfig& cluster, const std::vector<Server
     if (kind && *kind != flavor->kind()) one_flavor = false;
     kind = flavor->kind();
     std::pair<int, int> version{flavor->version().major, flavor->version().minor};
-    if (!oldest || version < *oldest) {
+    if (!have_oldest || version < oldest) {
       oldest = version;
+      have_oldest = true;
       oldest_server = s->index;
     }
   }
-  if (!one_flavor) oldest.reset();
+  if (!one_flavor) have_oldest = false;
 
   // Rules 5-10.
   std::vector<std::string> errant_blockers;
@@ -289,12 +293,12 @@ Readiness assess_failover(const ClusterConfig& cluster, const std::vector<Server
       continue;
     }
     if (const auto& flavor = obs.flavor;
-        flavor && oldest && std::pair{flavor->version().major, flavor->version().minor} > *oldest) {
+        flavor && have_oldest && std::pair{flavor->version().major, flavor->version().minor} > oldest) {
       exclude("newer_version",
               fmt::format("{}.{} is newer than {}.{} on '{}': only the oldest major version may be promoted, so that "
                           "every replica can replicate from it",
-                          flavor->version().major, flavor->version().minor, oldest->first, oldest->second,
-                          name(*oldest_server)));
+                          flavor->version().major, flavor->version().minor, oldest.first, oldest.second,
+                          name(oldest_server)));
       continue;
     }
     if (servers[i].check_repl_delay && latest) {
