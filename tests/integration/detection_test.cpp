@@ -20,7 +20,10 @@ using nlohmann::json;
 
 namespace {
 
-std::string config_dir() { return sandbox_dir() + "/mhad"; }
+// Detection only: a dead master must not be failed over here (the failover
+// tests do that), so these tests run mhad on a config with auto_failover off.
+// Its state dir is kept between these tests: the last one checks the history.
+std::string config_dir() { return sandbox_config("mhad-detect", false); }
 
 bool healthy(const json& status) {
   return status.is_object() && status["clusters"].size() == 1 && status["clusters"][0]["health"] == "ok";

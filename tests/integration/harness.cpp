@@ -37,6 +37,15 @@ CommandOutput run(const std::string& command) {
 
 std::string sandbox_script() { return std::string(MHA_SOURCE_DIR) + "/tests/sandbox/sandbox.sh"; }
 std::string sandbox_dir() { return std::getenv("MHA_SANDBOX_DIR"); }
+
+std::string sandbox_config(const std::string& subdir, bool auto_failover) {
+  std::string dir = sandbox_dir() + "/" + subdir;
+  auto generated = run(sandbox_script() + " gen-config " + dir + " --ping-interval 1s" +
+                       (auto_failover ? "" : " --no-auto-failover"));
+  INFO(generated.out);
+  REQUIRE(generated.exit_code == 0);
+  return dir;
+}
 std::string mhactl_path() { return std::string(MHA_BINARY_DIR) + "/mhactl"; }
 std::string mhad_path() { return std::string(MHA_BINARY_DIR) + "/mhad"; }
 

@@ -21,6 +21,10 @@ struct CommandOutput {
 CommandOutput run(const std::string& command);
 std::string sandbox_script();
 std::string sandbox_dir();
+// Writes an mhad config for the sandbox into sandbox_dir()/SUBDIR (kept
+// state dir, if any, stays) and returns that directory. REQUIREs success.
+// Tests that kill the master only to watch detection pass auto_failover=false.
+std::string sandbox_config(const std::string& subdir, bool auto_failover);
 // SQL on sandbox host i as root over its unix socket; REQUIREs success.
 std::string sandbox_sql(int host, const std::string& sql);
 

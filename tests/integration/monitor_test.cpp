@@ -19,7 +19,9 @@ using nlohmann::json;
 
 namespace {
 
-std::string config_dir() { return sandbox_dir() + "/mhad"; }
+// Monitoring only: the test that kills the master checks what status shows,
+// so auto_failover is off here.
+std::string config_dir() { return sandbox_config("mhad-monitor", false); }
 
 json server_named(const json& status, const std::string& name) {
   for (const auto& cluster : status["clusters"])

@@ -71,7 +71,7 @@ usage: sandbox.sh COMMAND [options]
         send SIGNAL (default KILL) to host I's mariadbd (e.g. STOP, CONT)
   start-server I [--dir DIR]
         restart host I's mariadbd on its existing datadir
-  gen-config OUTDIR [--ping-interval 1s] [--dir DIR]
+  gen-config OUTDIR [--ping-interval 1s] [--no-auto-failover] [--dir DIR]
         write OUTDIR/mhad.toml, OUTDIR/clusters.d/sandbox.toml and the
         password files for this sandbox
 
@@ -800,15 +800,16 @@ cmd_start_server() {
 
 cmd_gen_config() {
   require_state
-  local out="" ping=1s i name
+  local out="" ping=1s i name auto=true
   while (($#)); do
     case $1 in
       --ping-interval) ping=${2:?--ping-interval needs a duration}; shift 2 ;;
+      --no-auto-failover) auto=false; shift ;;
       -*) die "gen-config: unknown option '$1'" ;;
       *) [[ -z $out ]] || die "gen-config: one OUTDIR only"; out=$1; shift ;;
     esac
   done
-  [[ -n $out ]] || die "usage: $PROG gen-config OUTDIR [--ping-interval 1s]"
+  [[ -n $out ]] || die "usage: $PROG gen-config OUTDIR [--ping-interval 1s] [--no-auto-failover]"
   [[ $ping =~ ^[0-9]+(ms|s|m|h)$ ]] || die "--ping-interval must look like 1s, 500ms, 2m"
   out=$(abspath "$out")
   [[ $out != *[\"\\\ ]* ]] || die "OUTDIR must not contain quotes, backslashes or spaces"
@@ -832,6 +833,7 @@ password_file = "$out/mha.password"
 repl_user = "repl"
 repl_password_file = "$out/repl.password"
 ping_interval = "$ping"
+auto_failover = $auto
 ssh_user = "root"
 ssh_key = "$DIR/ssh/id_ed25519"
 master_binlog_dir = ["$(hostdir 0)/data"]
