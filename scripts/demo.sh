@@ -30,8 +30,8 @@ cleanup() {
 echo "== starting the sandbox: 1 master + 2 replicas, GTID, semi-sync, sshd per host"
 "$sandbox" start --dir "$MHA_SANDBOX_DIR"
 "$sandbox" gen-config "$conf" --ping-interval 1s >/dev/null
-echo "== mhad configuration ($conf/clusters.d/sandbox.toml), as mhad sees it:"
-"$root/build/mhad" --check-config --config "$conf/mhad.toml" | sed -n '/^# cluster/,$p'
+echo "== mhad configuration ($conf/clusters.d/sandbox.toml):"
+cat "$conf/clusters.d/sandbox.toml"
 
 echo "== starting mhad (log: $conf/mhad.log)"
 "$root/build/mhad" --config "$conf/mhad.toml" >"$conf/mhad.log" 2>&1 &
@@ -46,19 +46,31 @@ echo
 echo "== mhactl status"
 "$mhactl" status
 
+sleep 4     # the kept SSH session to the master's host is open by now
+
 echo
+echo "== writing 50 rows through the master as the application user"
+for i in $(seq 1 50); do
+  MYSQL_PWD=apppass mariadb -h 127.0.0.11 -u app mha_test -e "CREATE TABLE IF NOT EXISTS demo (id INT PRIMARY KEY); INSERT INTO demo VALUES ($i)" 2>/dev/null
+done
 echo "== killing the master's mariadbd with SIGKILL"
 "$sandbox" kill 0 KILL
-sleep 3
-echo "== mhactl status after the kill"
+for _ in $(seq 1 50); do
+  grep -q 'EVENT=failover_report' "$conf/mhad.log" && break
+  sleep 0.2
+done
+sleep 1
+echo
+echo "== the failover report (from mhad's log; under systemd: journalctl -u mhad EVENT=failover_report)"
+sed -n '/----- Failover Report -----/,/RESULT=/p' "$conf/mhad.log"
+echo
+echo "== mhactl status after the failover"
 "$mhactl" status || true
 echo
-echo "mhad has detected the dead master (health master_down, replicas' IO threads"
-echo "connecting). Automatic failover is the next step of the roadmap (issue 4):"
-echo "this build monitors and reports only."
+echo "== rows on the new master (127.0.0.12): $(MYSQL_PWD=apppass mariadb -h 127.0.0.12 -u app mha_test -N -e 'SELECT COUNT(*) FROM demo' 2>/dev/null) of 50"
 echo
 echo "== what mhad logged"
-cat "$conf/mhad.log"
+grep -v 'debug' "$conf/mhad.log" | cut -c1-220
 if [ $keep -eq 1 ]; then
   echo
   echo "left running: mhad (pid $mhad_pid), sandbox in $MHA_SANDBOX_DIR"
