@@ -360,6 +360,17 @@ std::optional<PingType> read_ping_type(FileReport& r, const toml::node& node, st
   return std::nullopt;
 }
 
+std::optional<DataLossPolicy> read_data_loss_policy(FileReport& r, const toml::node& node, std::string_view key) {
+  auto text = node.value_exact<std::string>();
+  if (text) {
+    const std::string lower = lowercase(*text);
+    for (DataLossPolicy policy : {DataLossPolicy::proceed, DataLossPolicy::abort})
+      if (lower == data_loss_policy_name(policy)) return policy;
+  }
+  type_error(r, node, key, R"("proceed" or "abort")");
+  return std::nullopt;
+}
+
 std::optional<LogLevel> read_log_level(FileReport& r, const toml::node& node, std::string_view key) {
   auto text = node.value_exact<std::string>();
   if (text) {
@@ -549,6 +560,9 @@ void both_string(FileReport& r, const toml::node& n, const std::string& k, Targe
 void set_ping_type(FileReport& r, const toml::node& n, const std::string& k, Target& t) {
   if (auto v = read_ping_type(r, n, k)) t.cluster->ping_type = *v;
 }
+void set_data_loss_policy(FileReport& r, const toml::node& n, const std::string& k, Target& t) {
+  if (auto v = read_data_loss_policy(r, n, k)) t.cluster->on_possible_data_loss = *v;
+}
 void set_log_level(FileReport& r, const toml::node& n, const std::string& k, Target& t) {
   if (auto v = read_log_level(r, n, k)) t.cluster->log_level = *v;
 }
@@ -581,6 +595,7 @@ const std::vector<KeySpec>& key_specs() {
       {"frozen_master_timeout", Scope::cluster, cluster_duration<&C::frozen_master_timeout, true>},
       {"min_failover_interval", Scope::cluster, cluster_duration<&C::min_failover_interval, false>},
       {"auto_failover", Scope::cluster, cluster_bool<&C::auto_failover>},
+      {"on_possible_data_loss", Scope::cluster, set_data_loss_policy},
       {"keep_ssh_session", Scope::cluster, cluster_bool<&C::keep_ssh_session>},
       {"running_seconds_limit", Scope::cluster, cluster_duration<&C::running_seconds_limit, false>},
       {"running_updates_limit", Scope::cluster, cluster_int<&C::running_updates_limit, 0, k_int_max>},
@@ -1142,6 +1157,10 @@ const ClusterConfig* Config::find_cluster(std::string_view name) const {
   return nullptr;
 }
 
+std::string_view data_loss_policy_name(DataLossPolicy policy) {
+  return policy == DataLossPolicy::abort ? "abort" : "proceed";
+}
+
 std::string_view ping_type_name(PingType type) {
   switch (type) {
     case PingType::select: return "select";
@@ -1265,6 +1284,7 @@ std::string render_effective_config(const Config& config) {
     duration("frozen_master_timeout", c.frozen_master_timeout);
     duration("min_failover_interval", c.min_failover_interval);
     line("auto_failover", yes_no(c.auto_failover));
+    text("on_possible_data_loss", data_loss_policy_name(c.on_possible_data_loss));
     line("keep_ssh_session", yes_no(c.keep_ssh_session));
     duration("running_seconds_limit", c.running_seconds_limit);
     line("running_updates_limit", fmt::format("{}", c.running_updates_limit));

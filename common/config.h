@@ -34,6 +34,9 @@ class Secret {
 };
 
 enum class PingType { select, connect, insert };
+// What a failover does when acknowledged writes may be lost: the dead
+// master's binlog could not be read and semi-sync was not on.
+enum class DataLossPolicy { proceed, abort };
 
 // Per-server settings. Keys with an optional<> inherit from the cluster
 // (then [defaults], then the built-in default) when not set on the server;
@@ -93,6 +96,9 @@ struct ClusterConfig {
   Duration frozen_master_timeout{10000};
   Duration min_failover_interval{8 * 3600 * 1000};  // MHA: last_failover_minute=480
   bool auto_failover = true;      // false: detect and report only (masterha_master_monitor)
+  // proceed (MHA's behaviour): promote anyway, the report states the risk.
+  // abort: stop before promoting, park the cluster for the operator.
+  DataLossPolicy on_possible_data_loss = DataLossPolicy::proceed;
   Duration running_seconds_limit{10000};  // MHA online switch: --running_seconds_limit 10
   int running_updates_limit = 1;  // MHA online switch: --running_updates_limit 1
   Duration seconds_behind_master{30000};  // MHA check_repl: --seconds_behind_master 30
@@ -173,5 +179,6 @@ ConfigLoad load_config_from_strings(const std::string& main_text,
 std::string render_effective_config(const Config& config);
 
 std::string_view ping_type_name(PingType type);
+std::string_view data_loss_policy_name(DataLossPolicy policy);
 
 }  // namespace mha

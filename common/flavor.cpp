@@ -217,6 +217,11 @@ std::string Flavor::fence_writes_sql() const {
 
 std::string Flavor::unfence_writes_sql() const { return "SET GLOBAL read_only=0"; }
 
+std::string Flavor::admin_writes_sql() const {
+  if (is_mariadb()) return "";
+  return "SET GLOBAL super_read_only=0";
+}
+
 std::string_view Flavor::binlog_tool() const {
   if (is_mariadb() && m_version.at_least(10, 4, 6)) return "mariadb-binlog";
   return "mysqlbinlog";

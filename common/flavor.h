@@ -128,6 +128,11 @@ class Flavor {
   // Both flavors: SET GLOBAL read_only=0. On MySQL that also clears
   // super_read_only; "super_read_only=0" alone would leave read_only=1.
   std::string unfence_writes_sql() const;
+  // Lets the administrative user write while the server stays read_only for
+  // everyone else (used to apply salvaged binlog events before promotion).
+  // MySQL: super_read_only=0 (read_only stays 1). MariaDB: "" — its
+  // read_only does not stop SUPER / READ ONLY ADMIN.
+  std::string admin_writes_sql() const;
 
   // --- binlog tool ---------------------------------------------------------
   std::string_view binlog_tool() const;

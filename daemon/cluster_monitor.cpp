@@ -353,6 +353,7 @@ void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSessio
     return;  // not a master candidate: do not let it count as writable
   }
 
+  if (m_failover_running) return;
   auto all = observations();
   auto master = find_master(m_config, all, m_master);
   if (master != m_master && master) {
@@ -480,6 +481,7 @@ void ClusterMonitor::run_secondary_script() {
 }
 
 void ClusterMonitor::evaluate_detector() {
+  if (m_failover_running) return;  // the verdict that started it stands until set_master()
   auto change = m_detector.evaluate(m_loop.now());
   if (!change || !m_master) return;
   // "suspect" was already logged when the first check failed.

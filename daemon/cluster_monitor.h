@@ -83,6 +83,11 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   // Servers that must never come back writable (old masters awaiting
   // rejoin): if one answers with read_only off, it is fenced at once.
   void set_fenced(std::set<std::string> names) { m_fenced = std::move(names); }
+  // While a failover runs, the servers keep being polled (status stays
+  // live) but the master is not re-derived, the verdict is frozen and
+  // topology differences are not logged: mid-failover the replicas point at
+  // each other for a while, which must not make a replica "the master".
+  void set_failover_running(bool running) { m_failover_running = running; }
 
  private:
   struct ServerSlot {
@@ -134,6 +139,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   void fence_returning(std::size_t index);
   MonoTime m_script_started{};
   bool m_running = false;
+  bool m_failover_running = false;
   unsigned m_cycle = 0;
 };
 

@@ -218,6 +218,7 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
   const auto& state = m_states[cluster].state;
   request.last_failover = last_completed_failover(state);
   m_parked.erase(cluster);
+  monitor.set_failover_running(true);
   auto started_at = std::chrono::system_clock::now();
   log_notice({{"CLUSTER", cluster}, {"EVENT", "failover_start"}, {"OLD_MASTER", config.servers[*master].name},
               {"MESSAGE_ID", std::string(k_message_failover_start)}},
@@ -258,9 +259,18 @@ void DaemonApp::on_failover_done(const std::string& cluster, const FailoverRepor
     record.duration_ms = report.duration_ms;
     record.detail = report.to_json();
     entry.state.add_failover(std::move(record));
-    if (!report.old_master.empty() &&
-        (report.result == FailoverResult::completed || report.result == FailoverResult::completed_with_errors))
-      entry.state.extra["awaiting_rejoin"] = report.old_master;
+    // Whatever the result: once a new master took writes, the old one must
+    // never come back writable.
+    if (!report.old_master.empty() && report.promoted) entry.state.extra["awaiting_rejoin"] = report.old_master;
+  }
+  // Stopped after changing servers: no automatic failover until an operator
+  // looked (mhactl failover --force).
+  if (report.result == FailoverResult::needs_operator ||
+      (report.result == FailoverResult::failed && report.phases.size() > 1)) {
+    std::string phase = report.phases.empty() ? "check" : std::string(phase_name(report.phases.back().phase));
+    m_parked[cluster] = phase;
+    entry.state.phase = phase;
+    entry.state.operation = "failover_stopped";
   }
   persist(cluster);
   LogFields fields{{"CLUSTER", cluster},
@@ -276,11 +286,10 @@ void DaemonApp::on_failover_done(const std::string& cluster, const FailoverRepor
     log_error(fields, "{}", report.text());
   if (auto it = m_monitors.find(cluster); it != m_monitors.end()) {
     const auto& config = it->second->config();
+    it->second->set_failover_running(false);
     for (std::size_t i = 0; i < config.servers.size(); ++i)
-      if (config.servers[i].name == report.new_master &&
-          (report.result == FailoverResult::completed || report.result == FailoverResult::completed_with_errors))
-        it->second->set_master(i);
-    if (entry.state.extra.contains("awaiting_rejoin"))
+      if (config.servers[i].name == report.new_master && report.promoted) it->second->set_master(i);
+    if (entry.state.extra.contains("awaiting_rejoin") && entry.state.extra["awaiting_rejoin"].is_string())
       it->second->set_fenced({entry.state.extra["awaiting_rejoin"].get<std::string>()});
     if (!config.report_script.empty() && report.result != FailoverResult::refused) {
       auto cluster_config = config;

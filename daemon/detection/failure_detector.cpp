@@ -188,7 +188,10 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
   }
 
   m_evidence = collect_evidence();
-  if (next == Verdict::dead && (process_stopped || m_last_failure.tcp == TcpState::accepts))
+  // Also for dead_host: a frozen mysqld on a host that SSH cannot reach may
+  // wake up writable, so the failover must fence it (or stop) either way.
+  if ((next == Verdict::dead || next == Verdict::dead_host) &&
+      (process_stopped || m_last_failure.tcp == TcpState::accepts))
     m_evidence.insert(m_evidence.begin(), "frozen: the port accepts connections but the server does not answer");
   if (next == m_verdict) return std::nullopt;
   // A final verdict stays until the master answers again; only upgrades

@@ -179,7 +179,7 @@ Readiness assess_failover(const ClusterConfig& cluster, const std::vector<Server
     };
     if (!obs.checked || !obs.reachable) {
       exclude("unreachable", !obs.checked ? "not checked yet"
-                             : obs.error  ? "cannot connect: " + obs.error->message
+                             : obs.error  ? obs.error->message
                                           : "cannot connect");
       must_be_ignorable("unreachable");
     } else if (!is_replica(obs)) {

@@ -3,8 +3,10 @@
 
 #include "common/gtid.h"
 #include "common/log.h"
+#include "common/units.h"
 #include "daemon/cluster_monitor.h"
 #include "daemon/failover/candidate.h"
+#include "daemon/failover/hook_scripts.h"
 
 #include <fmt/format.h>
 
@@ -125,12 +127,6 @@ std::string change_master(const Flavor& flavor, const ReplicationSource& source)
   return sql;
 }
 
-// MySQL's super_read_only stops even the SUPER user mhad applies salvaged
-// events as; MHA lowers it to plain read_only around the apply. MariaDB's
-// read_only does not stop SUPER/READ_ONLY ADMIN. MySQL-only text: belongs in
-// Flavor (TODO: Flavor::relax_fence_for_admin_sql()).
-constexpr std::string_view k_mysql_clear_super_read_only = "SET GLOBAL super_read_only=0";
-
 class Run {
  public:
   Run(const ClusterConfig& config, std::size_t dead, const FailoverRequest& request, FailoverEnv& env)
@@ -152,7 +148,8 @@ class Run {
     m_report.duration_ms = ms_since(started);
     log_notice({{"CLUSTER", m_config.name}, {"OLD_MASTER", m_report.old_master}, {"NEW_MASTER", m_report.new_master},
                 {"DURATION_MS", std::to_string(m_report.duration_ms)}},
-               "failover of '{}': {}{}", m_report.old_master, failover_result_name(m_report.result),
+               "failover of cluster '{}' ('{}' -> '{}'): {}{}", m_config.name, m_report.old_master,
+               m_report.new_master.empty() ? "?" : m_report.new_master, failover_result_name(m_report.result),
                m_report.refusal.empty() ? "" : ": " + m_report.refusal);
     return std::move(m_report);
   }
@@ -197,7 +194,15 @@ class Run {
     return "";
   }
 
+  // Server error texts can quote a statement (MariaDB's "near '...'"), and
+  // CHANGE MASTER carries the replication password: scrub both secrets from
+  // everything that reaches the log, the report and the state file.
+  std::string clean(std::string text) const {
+    return scrub(scrub(std::move(text), m_config.repl_password), m_config.password);
+  }
+
   bool stop(FailoverResult result, std::string why) {
+    why = clean(std::move(why));
     m_report.result = result;
     m_report.refusal = why;
     m_phase_detail = std::move(why);
@@ -207,12 +212,14 @@ class Run {
   }
 
   void step(std::string text) {
+    text = clean(std::move(text));
     log_notice({{"CLUSTER", m_config.name}, {"PHASE", std::string(phase_name(m_phase))}}, "{}", text);
     if (m_env.progress) m_env.progress(m_phase, "note", {{"text", text}});
     m_report.steps.push_back(std::move(text));
   }
 
   void note(std::string text) {
+    text = clean(std::move(text));
     log_warning({{"CLUSTER", m_config.name}, {"PHASE", std::string(phase_name(m_phase))}}, "{}", text);
     if (m_env.progress) m_env.progress(m_phase, "note", {{"text", text}, {"warning", true}});
     m_report.notes.push_back(std::move(text));
@@ -334,7 +341,7 @@ class Run {
     if (!r.blockers.empty()) {
       std::string list;
       for (const auto& b : r.blockers) list += (list.empty() ? "" : "; ") + b;
-      return stop(fail_as, fmt::format("failover of cluster '{}' refused: {}{}", m_config.name, list, when));
+      return stop(fail_as, fmt::format("{}{}", list, when));
     }
     if (!r.most_advanced)
       return stop(fail_as, fmt::format("cannot tell which replica is most advanced (no GTIDs, no binlog "
@@ -342,6 +349,12 @@ class Run {
                                        when));
     const std::size_t chosen = m_to ? *m_to : *r.candidate;
     const std::size_t latest = *r.most_advanced;
+    // Without GTIDs there is nothing to wait for: a replica would be promoted
+    // (and its relay log thrown away by RESET) before it applied everything.
+    if (received_gtids(m_obs[latest]).empty())
+      return stop(fail_as, fmt::format("the most advanced replica '{}' reports no GTIDs: mhad fails over GTID "
+                                       "replication only (MariaDB: gtid_slave_pos; MySQL: gtid_mode=ON){}",
+                                       name(latest), when));
     if (chosen != latest &&
         (variable_off(m_obs[latest], "log_slave_updates") || variable_off(m_obs[latest], "log_replica_updates")))
       return stop(fail_as,
@@ -394,6 +407,23 @@ class Run {
                   fmt::format("master '{}' answers ({}): it is not dead; fix the access or use mhactl switchover",
                               name(m_dead), e->message));
     if (!m_obs[m_dead].flavor && m_request.master_last_seen) m_obs[m_dead].flavor = m_request.master_last_seen->flavor;
+    // An operator's failover of a master that only mhad cannot reach would
+    // make two writable masters. The detector weighs this for automatic
+    // failovers; a manual one asks the replicas once more.
+    if (m_request.manual && !m_request.force)
+      for (std::size_t i = 0; i < m_obs.size(); ++i) {
+        const auto& replica = m_obs[i].replica;
+        if (i == m_dead || !m_obs[i].reachable || !replica) continue;
+        const ServerConfig& dead = server(m_dead);
+        const bool from_dead = (replica->master_host == dead.host || replica->master_host == dead.ip) &&
+                               replica->master_port == dead.port;
+        if (from_dead && replica->io_running == ReplicaStatus::ThreadState::yes)
+          return stop(FailoverResult::refused,
+                      fmt::format("replica '{}' is still connected to master '{}' (Slave_IO_Running=Yes): the master "
+                                  "may be alive and cut off from mhad only. If its host is really gone (a replica "
+                                  "notices only after slave_net_timeout), run mhactl failover --force",
+                                  name(i), name(m_dead)));
+      }
 
     Readiness r = assess(true);
     if (!choose(r, false)) return false;
@@ -482,7 +512,9 @@ class Run {
     auto shell = m_env.make_shell ? m_env.make_shell(old) : nullptr;
     if (!shell) return fmt::format("no SSH session to '{}'", old.name);
     for (int pid : m_request.master_pids) {
-      auto r = shell->run(fmt::format("kill -9 {}", pid), m_env.kill_timeout);
+      // mysqld runs as another user: a non-root ssh_user needs sudo (as for the VIP).
+      const std::string sudo = old.ssh_user.empty() || old.ssh_user == "root" ? "" : "sudo -n ";
+      auto r = shell->run(fmt::format("{}kill -9 {}", sudo, pid), m_env.kill_timeout);
       if (!r) return fmt::format("kill -9 {} on '{}': {}", pid, old.name, r.error().message);
     }
     const auto deadline = SteadyClock::now() + m_env.kill_timeout;
@@ -515,6 +547,7 @@ class Run {
                      received.empty() ? "(no GTIDs)" : received));
 
     salvage(received);
+    if (!data_loss_gate()) return false;
 
     // A SQL thread stopped without an error is started (MHA does the same).
     for (std::size_t i : std::set<std::size_t>{n, latest})
@@ -560,8 +593,10 @@ class Run {
         m_report.lost_writes_risk = fmt::format("possible: {} transactions salvaged from '{}' were not applied",
                                                 m_report.salvaged_transactions, name(m_dead));
       } else {
-        if (flavor(n).is_mysql())
-          if (auto r = execute(n, std::string(k_mysql_clear_super_read_only)); !r)
+        // MySQL's super_read_only stops even the SUPER user the events are
+        // applied as; MHA lowers it to plain read_only around the apply.
+        if (const std::string relax = flavor(n).admin_writes_sql(); !relax.empty())
+          if (auto r = execute(n, relax); !r)
             return stop(FailoverResult::needs_operator,
                         fmt::format("cannot lower super_read_only on '{}' to apply the salvaged events: {}; it is "
                                     "caught up but not writable",
@@ -596,6 +631,7 @@ class Run {
     if (auto r = execute(n, flavor(n).unfence_writes_sql()); !r)
       return stop(FailoverResult::failed, fmt::format("cannot make '{}' writable: {}; it is caught up but read-only",
                                                       name(n), r.error().message));
+    m_report.promoted = true;
     step(fmt::format("{}: read_only=0, taking writes.", address(server(n))));
 
     // What the replicas must reach. MariaDB: @@gtid_binlog_pos (what the new
@@ -628,36 +664,42 @@ class Run {
     return wait_for_gtids(**s, flavor(i), gtids, m_env.wait_timeout);
   }
 
+  // Reads what the dead master has past `received` from its binlog, or
+  // records why it could not and what that risks (m_report.lost_writes_risk,
+  // m_loss_possible).
   void salvage(const std::string& received) {
-    const std::string no_ssh =
-        m_powered_off ? fmt::format("possible: the dead master's host was powered off by shutdown_script, its "
-                                    "binlog was not read")
-                      : "possible: the dead master's host did not answer SSH, its binlog was not read";
     const ServerObservation& master = m_obs[m_dead];
-    std::string semi_sync = master.status_value("Rpl_semi_sync_master_status");
-    if (semi_sync.empty()) semi_sync = master.status_value("Rpl_semi_sync_source_status");
-    if (m_request.master_last_seen && semi_sync.empty()) {
-      semi_sync = m_request.master_last_seen->status_value("Rpl_semi_sync_master_status");
-      if (semi_sync.empty()) semi_sync = m_request.master_last_seen->status_value("Rpl_semi_sync_source_status");
-    }
-    const std::string semi_note =
-        semi_sync == "OFF" ? "; semi-sync was OFF on the master when last seen, so commits acknowledged to clients "
-                             "may not have reached any replica"
-                           : "";
-    if (!m_ssh_reachable) {
-      m_report.lost_writes_risk = no_ssh + semi_note;
-      note("Transactions that were not sent to the latest slave may be lost: " + no_ssh);
-      return;
-    }
-    if (!m_env.salvage) {
-      m_report.lost_writes_risk = "possible: binlog salvage is not available" + semi_note;
-      return;
-    }
+    if (m_request.master_last_seen && !m_request.master_last_seen->gtid_executed.empty())
+      m_report.last_master_gtid = m_request.master_last_seen->gtid_executed;
+    auto not_read = [&](const std::string& why) {
+      // With semi-sync on, a commit is acknowledged only after a replica has
+      // it in its relay log, so the most advanced replica holds every
+      // acknowledged write, unless semi-sync fell back to async within the
+      // last ping_interval (the monitor reads it once per cycle).
+      std::string semi_sync = semi_sync_status(master);
+      if (semi_sync.empty() && m_request.master_last_seen) semi_sync = semi_sync_status(*m_request.master_last_seen);
+      if (semi_sync == "ON") {
+        m_report.lost_writes_risk = fmt::format(
+            "low: {}, but semi-sync was ON on the master when last seen: every acknowledged commit reached a "
+            "replica (unless semi-sync fell back to async within the last {})",
+            why, format_duration(m_config.ping_interval));
+        return;
+      }
+      m_loss_possible = true;
+      m_report.lost_writes_risk = fmt::format(
+          "possible: {} and semi-sync was {} on the master when last seen: commits acknowledged to clients may "
+          "not have reached any replica{}",
+          why, semi_sync.empty() ? "not known to be on" : semi_sync,
+          m_report.last_master_gtid.empty() ? "" : "; last GTID seen on the master: " + m_report.last_master_gtid);
+      note("Transactions that were not sent to the latest slave may be lost: " + why);
+    };
+    if (!m_ssh_reachable)
+      return not_read(m_powered_off ? "the dead master's host was powered off by shutdown_script, its binlog was "
+                                      "not read"
+                                    : "the dead master's host did not answer SSH, its binlog was not read");
+    if (!m_env.salvage) return not_read("binlog salvage is not available");
     auto shell = m_env.make_shell ? m_env.make_shell(server(m_dead)) : nullptr;
-    if (!shell) {
-      m_report.lost_writes_risk = "possible: no SSH session to the dead master's host" + semi_note;
-      return;
-    }
+    if (!shell) return not_read("no SSH session to the dead master's host");
     const Flavor master_flavor = master.flavor ? *master.flavor : flavor(*m_latest);
     SalvageRequest req{master_flavor, {}, {}, {}, {}, m_env.wait_timeout};
     req.binlog_dirs = server(m_dead).master_binlog_dir;
@@ -666,19 +708,35 @@ class Run {
     req.client_bindir = server(m_dead).client_bindir;
     SalvageResult s = m_env.salvage(*shell, req);
     if (!s.ok) {
-      m_report.lost_writes_risk = "possible: reading the dead master's binlog failed: " + s.error + semi_note;
       note(fmt::format("binlog salvage on '{}' failed ({}), continuing without it", name(m_dead), s.error));
-      return;
+      return not_read("reading the dead master's binlog failed: " + s.error);
     }
     for (const auto& w : s.warnings) note(fmt::format("binlog salvage on '{}': {}", name(m_dead), w));
     m_report.lost_writes_risk = "none known";
     m_report.salvaged_transactions = s.transactions;
-    m_report.last_master_gtid = s.last_gtid;
+    if (!s.last_gtid.empty()) m_report.last_master_gtid = s.last_gtid;
     m_salvaged_sql = s.sql;
     if (s.transactions == 0 || s.sql.empty())
       step(fmt::format("{}: no binlog events past {} (nothing lost).", address(server(m_dead)), received));
     else
       step(fmt::format("Saved {} transactions from the dead master's binlog, up to {}.", s.transactions, s.last_gtid));
+  }
+
+  static std::string semi_sync_status(const ServerObservation& obs) {
+    std::string value = obs.status_value("Rpl_semi_sync_master_status");
+    if (value.empty()) value = obs.status_value("Rpl_semi_sync_source_status");
+    return value;
+  }
+
+  // on_possible_data_loss = "abort": stop before anything is promoted.
+  // --force accepts the risk.
+  bool data_loss_gate() {
+    if (!m_loss_possible || m_config.on_possible_data_loss != DataLossPolicy::abort || m_request.force) return true;
+    return stop(FailoverResult::needs_operator,
+                fmt::format("acknowledged writes may be lost ({}) and on_possible_data_loss = \"abort\": nothing was "
+                            "promoted; the replicas' IO threads are stopped. Bring the master's host back and run "
+                            "mhactl failover (its binlog is then read), or accept the loss: mhactl failover --force",
+                            m_report.lost_writes_risk));
   }
 
   // --- phase 4 ---------------------------------------------------------------
@@ -720,7 +778,7 @@ class Run {
   // state that no other thread writes during this phase.
   std::string recover_replica(std::size_t i) {
     auto s = session(i);
-    if (!s) return "cannot connect: " + s.error().message;
+    if (!s) return s.error().message;
     SqlSession& sql = **s;
     const Flavor& f = flavor(i);
     if (auto r = sql.execute(f.stop_replica_sql()); !r) return "STOP failed: " + r.error().message;
@@ -752,11 +810,52 @@ class Run {
 
   // --- phase 5 ---------------------------------------------------------------
   bool finish() {
+    if (m_env.vip && !m_vip_failed) verify_vip();
     m_report.result = m_report.failed_replicas.empty() && !m_vip_failed ? FailoverResult::completed
                                                                         : FailoverResult::completed_with_errors;
     if (m_report.lost_writes_risk.empty()) m_report.lost_writes_risk = "none known";
     m_phase_detail = std::string(failover_result_name(m_report.result));
     return true;
+  }
+
+  // Connects through the VIP and checks that it lands on the new master (by
+  // server_id): the failover is complete only when clients reach it. ARP
+  // caches may still point at the old host for a moment, hence the retries.
+  void verify_vip() {
+    if (!m_config.vip || m_config.vip->address.empty()) {
+      note("VIP not verified: no [vip] address in the configuration");
+      return;
+    }
+    const std::string vip = m_config.vip->address.substr(0, m_config.vip->address.find('/'));
+    const ServerConfig& n = server(*m_new);
+    SqlEndpoint through_vip = endpoint_of(m_config, n, m_env.vip_verify_timeout);
+    through_vip.host = vip;
+    through_vip.connect_timeout = m_env.vip_verify_timeout;
+    const std::uint32_t expected = m_obs[*m_new].server_id;
+    const auto deadline = SteadyClock::now() + m_env.vip_verify_timeout;
+    std::string last;
+    for (;;) {
+      auto sql = m_env.make_sql();
+      if (!sql) break;
+      if (auto c = sql->connect(through_vip); !c) {
+        last = c.error().message;
+      } else if (auto rows = sql->query("SELECT @@server_id"); !rows || rows->rows.empty()) {
+        last = rows ? "no answer to SELECT @@server_id" : rows.error().message;
+      } else {
+        const std::string id = rows->rows[0][0].value_or("");
+        sql->close();
+        if (id == std::to_string(expected)) {
+          step(fmt::format("{}: connected through the VIP {}: server_id {}, the new master.", address(n), vip, id));
+          return;
+        }
+        last = fmt::format("it leads to server_id {}, not {} ('{}')", id, expected, n.name);
+      }
+      if (SteadyClock::now() >= deadline) break;
+      std::this_thread::sleep_for(m_env.poll_interval * 2);
+    }
+    m_vip_failed = true;
+    note(fmt::format("VIP check failed: a connection to {}:{} does not reach the new master '{}' within {}ms: {}", vip,
+                     n.port, n.name, m_env.vip_verify_timeout.count(), last));
   }
 
   const ClusterConfig& m_config;
@@ -775,6 +874,7 @@ class Run {
   bool m_powered_off = false;
   bool m_killed = false;
   bool m_vip_failed = false;
+  bool m_loss_possible = false;
   std::string m_salvaged_sql;
   std::string m_new_master_gtids;
 };
@@ -814,6 +914,7 @@ nlohmann::json FailoverReport::to_json() const {
           {"old_master", or_null(old_master)},
           {"new_master", or_null(new_master)},
           {"refusal", or_null(refusal)},
+          {"promoted", promoted},
           {"phases", phases_json},
           {"steps", steps},
           {"recovered_replicas", recovered_replicas},
@@ -839,7 +940,10 @@ std::string FailoverReport::text() const {
     out += fmt::format(", total {}ms\n", duration_ms);
   }
   if (!lost_writes_risk.empty()) out += "Lost writes risk: " + lost_writes_risk + "\n";
-  if (salvaged_transactions) out += fmt::format("Salvaged transactions: {} (last {})\n", salvaged_transactions, last_master_gtid);
+  if (salvaged_transactions)
+    out += fmt::format("Salvaged transactions: {} (last {})\n", salvaged_transactions, last_master_gtid);
+  else if (!last_master_gtid.empty())
+    out += fmt::format("Last GTID known on the old master: {}\n", last_master_gtid);
   if (!recovered_replicas.empty()) out += fmt::format("Recovered replicas: {}\n", fmt::join(recovered_replicas, ", "));
   for (const auto& f : failed_replicas) out += "Failed replica: " + f + "\n";
   for (const auto& n : notes) out += "Note: " + n + "\n";
@@ -848,7 +952,8 @@ std::string FailoverReport::text() const {
       out += fmt::format("Master failover to {} completed successfully.\n", new_master);
       break;
     case FailoverResult::completed_with_errors:
-      out += fmt::format("Master failover to {} done, but recovery on replicas partially failed.\n", new_master);
+      out += fmt::format("Master failover to {} done with errors (see the failed replicas and notes above).\n",
+                         new_master);
       break;
     case FailoverResult::refused: out += "Failover refused: " + refusal + "\n"; break;
     case FailoverResult::failed: out += "Failover failed: " + refusal + "\n"; break;

@@ -24,7 +24,8 @@
 //                    MASTER to the new master (GTID), START, wait for both
 //                    threads and the new master's GTIDs. Failures are
 //                    reported (completed_with_errors), never fatal.
-//   finish           the report.
+//   finish           a connection through the VIP must reach the new master
+//                    (else completed_with_errors), then the report.
 // Each phase calls env.before_phase(phase) first (the daemon persists the
 // phase there); false stops the failover before that phase (needs_operator).
 //
@@ -97,6 +98,9 @@ struct FailoverEnv {
   // Per replica in recover_replicas: both threads running and the new
   // master's GTIDs executed.
   std::chrono::milliseconds replica_timeout{30000};
+  // How long connections through the VIP may fail or land elsewhere (stale
+  // ARP caches) before the failover is reported completed_with_errors.
+  std::chrono::milliseconds vip_verify_timeout{3000};
   // How long a killed frozen mysqld may take to disappear.
   std::chrono::milliseconds kill_timeout{5000};
   // Poll interval for replica threads and kill checks.
@@ -115,11 +119,16 @@ struct FailoverReport {
   std::string cluster;
   std::string old_master, new_master;
   std::string refusal;  // why not, and what the operator can do (refused/failed/needs_operator)
+  // new_master was made writable (whatever the result): the old master must
+  // stay fenced and the monitor must follow the new one.
+  bool promoted = false;
   std::vector<PhaseRecord> phases;
   std::vector<std::string> steps;  // what was done, in order, one line each (MHA's report body)
   std::vector<std::string> recovered_replicas, failed_replicas, notes;
   std::string lost_writes_risk;
-  std::string last_master_gtid;  // the last GTID salvaged from the dead master's binlog
+  // The last GTID salvaged from the dead master's binlog, else the master's
+  // GTID position when the monitor last saw it.
+  std::string last_master_gtid;
   std::size_t salvaged_transactions = 0;
   std::int64_t duration_ms = 0;
 

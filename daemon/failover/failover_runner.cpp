@@ -4,6 +4,10 @@
 
 #include <cstdlib>
 #include <future>
+#include <string_view>
+#include <thread>
+
+#include <fmt/format.h>
 
 #include "common/log.h"
 #include "daemon/failover/binlog_salvage.h"
@@ -64,9 +68,29 @@ void FailoverRunner::start(const ClusterConfig& cluster, std::size_t dead_master
         log_error({}, "MHAD_TEST_CRASH_AT_PHASE={}: exiting now", stop);
         ::_exit(9);
       }
+      // Test-only hook: "PHASE:MS" waits MS before PHASE starts, so a test can
+      // break something (kill a replica) in the middle of a failover.
+      if (const char* pause = std::getenv("MHAD_TEST_PAUSE_AT_PHASE")) {
+        std::string_view text(pause);
+        if (auto colon = text.find(':'); colon != std::string_view::npos && text.substr(0, colon) == phase_name(phase)) {
+          log_warning({}, "MHAD_TEST_PAUSE_AT_PHASE={}: waiting", pause);
+          std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(pause + colon + 1)));
+        }
+      }
       return true;
     };
-    auto report = std::make_shared<FailoverReport>(run_failover(cluster, dead_master, request, env));
+    auto report = std::make_shared<FailoverReport>();
+    try {
+      *report = run_failover(cluster, dead_master, request, env);
+    } catch (const std::exception& e) {
+      // Out of memory, no thread: stop where it is and let an operator look.
+      report->cluster = cluster.name;
+      report->old_master = cluster.servers[dead_master].name;
+      report->result = FailoverResult::needs_operator;
+      report->refusal = fmt::format("the failover stopped on an internal error ({}); check the servers (mhactl "
+                                    "status), then mhactl failover --force",
+                                    e.what());
+    }
     loop.post([this, report, done, name] {
       if (auto it = m_threads.find(name); it != m_threads.end()) {
         it->second.join();  // it has finished: only the post remained

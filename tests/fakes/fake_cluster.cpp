@@ -52,9 +52,14 @@ class FakeClusterSession final : public SqlSession {
 
   Result<void> connect(const SqlEndpoint& endpoint) override {
     std::lock_guard lock(m_cluster.mutex);
+    const bool through_vip = !m_cluster.vip_host.empty() && endpoint.host == m_cluster.vip_host;
+    if (through_vip && m_cluster.vip_holder.empty())
+      return make_error(Errc::timeout, "connect to {}:{} timed out", endpoint.host, endpoint.port);
     for (std::size_t i = 0; i < m_cluster.servers.size(); ++i) {
       const FakeServer& s = m_cluster.servers[i];
-      if (s.host != endpoint.host || s.port != endpoint.port) continue;
+      if (through_vip ? m_cluster.config.servers[i].name != m_cluster.vip_holder
+                      : s.host != endpoint.host || s.port != endpoint.port)
+        continue;
       if (!s.alive)
         return make_error(Errc::refused, "Can't connect to server on '{}' (111 \"Connection refused\")", s.host);
       if (s.connect_error) return *s.connect_error;
@@ -321,6 +326,7 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
     return name_values(vars);
   }
   if (sql == Flavor::health_status_sql()) return name_values(s.status);
+  if (sql == "SELECT @@server_id") return one({"@@server_id"}, {std::to_string(s.server_id)});
   if (sql == "SELECT @@GLOBAL.read_only") return one({"@@GLOBAL.read_only"}, {s.read_only ? "1" : "0"});
   if (sql == flavor.read_only_sql()) {
     if (maria) return one({"@@read_only"}, {s.read_only ? "1" : "0"});
@@ -463,6 +469,7 @@ VipOutcome FakeVip::release(const ServerConfig& old_master, bool ssh_reachable) 
   std::lock_guard lock(m_cluster.mutex);
   m_cluster.events.push_back(fmt::format("vip: release {} ssh={}", old_master.name, ssh_reachable ? 1 : 0));
   if (release_outcome.ok) holder.clear();
+  if (release_outcome.ok && moves) m_cluster.vip_holder.clear();
   return release_outcome;
 }
 
@@ -470,6 +477,7 @@ VipOutcome FakeVip::acquire(const ServerConfig& old_master, const ServerConfig& 
   std::lock_guard lock(m_cluster.mutex);
   m_cluster.events.push_back(fmt::format("vip: acquire {} -> {}", old_master.name, new_master.name));
   if (acquire_outcome.ok) holder = new_master.name;
+  if (acquire_outcome.ok && moves) m_cluster.vip_holder = new_master.name;
   return acquire_outcome;
 }
 

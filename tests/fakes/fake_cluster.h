@@ -98,6 +98,10 @@ class FakeCluster {
 
   // SSH: hosts that do not answer, pids alive per host, pids kill -9 cannot end.
   std::set<std::string> ssh_down;
+  // Connections to vip_host reach the server named vip_holder (FakeVip keeps
+  // it up to date); none while it is empty. Set vip_host to use it.
+  std::string vip_host;
+  std::string vip_holder = "master";
   std::map<std::string, std::set<int>> pids;
   std::set<int> unkillable;
   std::vector<std::string> shell_log;  // "master: kill -9 1234"
@@ -139,6 +143,9 @@ class FakeVip final : public Vip {
   VipOutcome release_outcome{true, false, "released"};
   VipOutcome acquire_outcome{true, false, "acquired"};
   std::string holder = "master";
+  // false: reports success but the address stays where it was (a broken
+  // master_ip_failover_script that exits 0).
+  bool moves = true;
 
   VipOutcome release(const ServerConfig& old_master, bool ssh_reachable) override;
   VipOutcome acquire(const ServerConfig& old_master, const ServerConfig& new_master) override;

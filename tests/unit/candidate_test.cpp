@@ -342,7 +342,8 @@ TEST_CASE("an unreachable replica is excluded and blocks unless ignore_fail", "[
   auto cluster = app1();
   std::vector obs{mariadb_master(), mariadb_replica("0-1-120"), mariadb_replica("0-1-120")};
   obs[1].reachable = false;
-  obs[1].error = make_error(Errc::timeout, "connect to 192.168.3.71:3306 timed out after 4s");
+  // As MariadbSession words it.
+  obs[1].error = make_error(Errc::timeout, "cannot connect: connect to 192.168.3.71:3306 timed out after 4s");
   auto r = assess(cluster, obs);
   CHECK(name_of(cluster, r.candidate) == "slave2");
   CHECK(r.excluded ==

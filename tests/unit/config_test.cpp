@@ -404,6 +404,14 @@ TEST_CASE("config: ping_type and log_level ignore case, nothing else", "[config]
         R"(clusters.d/app1.toml:1:13: ping_type: expected "select", "connect" or "insert", found "ping")");
 }
 
+TEST_CASE("config: on_possible_data_loss is proceed (MHA's behaviour) or abort", "[config]") {
+  CHECK(only_cluster(load_app1(k_servers)).on_possible_data_loss == mha::DataLossPolicy::proceed);
+  CHECK(only_cluster(load_app1("on_possible_data_loss = \"abort\"\n" + k_servers)).on_possible_data_loss ==
+        mha::DataLossPolicy::abort);
+  CHECK(only_error(load_app1("on_possible_data_loss = \"stop\"\n" + k_servers)) ==
+        R"(clusters.d/app1.toml:1:25: on_possible_data_loss: expected "proceed" or "abort", found "stop")");
+}
+
 TEST_CASE("config: master_binlog_dir takes an array or MHA's comma list", "[config]") {
   auto array = load_app1("master_binlog_dir = [\"/var/lib/mysql\", \"/data/binlog\"]\n" + k_servers);
   CHECK(only_cluster(array).servers[0].master_binlog_dir == std::vector<std::string>{"/var/lib/mysql", "/data/binlog"});

@@ -235,27 +235,88 @@ TEST_CASE("failover salvages the dead master's binlog and applies it before writ
 TEST_CASE("failover without SSH to the master reads no binlog and says writes may be lost", "[failover]") {
   auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
   Fixture fx(kind);
-  SECTION("semi-sync was on") {
+  const std::string last_seen = fx.request.master_last_seen->gtid_executed;
+  REQUIRE(!last_seen.empty());
+  SECTION("semi-sync was on: every acknowledged commit reached a replica, risk low") {
     auto report = fx.run();
     REQUIRE(report.result == FailoverResult::completed);
     CHECK(fx.salvage_calls.empty());
-    CHECK(report.lost_writes_risk == "possible: the dead master's host did not answer SSH, its binlog was not read");
+    CHECK_THAT(report.lost_writes_risk,
+               StartsWith("low: the dead master's host did not answer SSH, its binlog was not read, but semi-sync "
+                          "was ON on the master when last seen"));
+    CHECK(report.last_master_gtid == last_seen);
   }
-  SECTION("semi-sync was off") {
+  SECTION("semi-sync was off: possible loss, with the last GTID seen on the master") {
     for (auto& [k, v] : fx.request.master_last_seen->status) v = "OFF";
     auto report = fx.run();
     REQUIRE(report.result == FailoverResult::completed);
     CHECK_THAT(report.lost_writes_risk,
-               StartsWith("possible: the dead master's host did not answer SSH, its binlog was not read; semi-sync "
-                          "was OFF on the master when last seen"));
+               StartsWith("possible: the dead master's host did not answer SSH, its binlog was not read and "
+                          "semi-sync was OFF on the master when last seen"));
+    CHECK_THAT(report.lost_writes_risk, Contains("last GTID seen on the master: " + last_seen));
+    CHECK_THAT(report.text(), Contains("Last GTID known on the old master: " + last_seen));
   }
   SECTION("salvage fails: continues, risk says why") {
+    for (auto& [k, v] : fx.request.master_last_seen->status) v = "OFF";
     fx.request.master_ssh_reachable = true;
     fx.salvage_result = salvaged(false, "", 0, "", "mariadb-binlog: File not found");
     auto report = fx.run();
     REQUIRE(report.result == FailoverResult::completed);
-    CHECK(report.lost_writes_risk == "possible: reading the dead master's binlog failed: mariadb-binlog: File not found");
+    CHECK_THAT(report.lost_writes_risk,
+               StartsWith("possible: reading the dead master's binlog failed: mariadb-binlog: File not found"));
     CHECK(fx.applied.empty());
+  }
+}
+
+TEST_CASE("on_possible_data_loss = abort stops before promoting; --force accepts the risk", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  fx.cluster.config.on_possible_data_loss = DataLossPolicy::abort;
+  SECTION("semi-sync off, no SSH: needs_operator, nothing writable") {
+    for (auto& [k, v] : fx.request.master_last_seen->status) v = "OFF";
+    auto report = fx.run();
+    INFO(report.text());
+    CHECK(report.result == FailoverResult::needs_operator);
+    CHECK_FALSE(report.promoted);
+    CHECK_THAT(report.refusal, Contains("on_possible_data_loss = \"abort\""));
+    CHECK_THAT(report.refusal, Contains("mhactl failover --force"));
+    CHECK_FALSE(fx.anyone_unfenced());
+    CHECK(phase_names(report) == Strings{"check", "fence", "recover_master"});
+  }
+  SECTION("forced: promoted, the risk stays in the report") {
+    for (auto& [k, v] : fx.request.master_last_seen->status) v = "OFF";
+    fx.request.manual = fx.request.force = true;
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::completed);
+    CHECK(report.promoted);
+    CHECK_THAT(report.lost_writes_risk, StartsWith("possible: "));
+  }
+  SECTION("semi-sync on: no gate") {
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::completed);
+  }
+}
+
+TEST_CASE("failover checks that the VIP leads to the new master", "[failover]") {
+  Fixture fx(FlavorKind::mariadb);
+  fx.cluster.config.vip = VipConfig{"192.168.3.100/24", "enp0s3", true};
+  fx.cluster.vip_host = "192.168.3.100";
+  fx.env.vip_verify_timeout = 50ms;
+  SECTION("it does: completed") {
+    auto report = fx.run();
+    INFO(report.text());
+    CHECK(report.result == FailoverResult::completed);
+    CHECK_THAT(report.text(), Contains("connected through the VIP 192.168.3.100: server_id 2, the new master"));
+  }
+  SECTION("a script reports success but the address did not move: completed_with_errors, and why") {
+    fx.vip.moves = false;
+    fx.cluster.vip_holder = "slave2";  // say it was left on another server
+    auto report = fx.run();
+    INFO(report.text());
+    CHECK(report.result == FailoverResult::completed_with_errors);
+    CHECK(report.promoted);
+    CHECK_THAT(report.text(), Contains("VIP check failed: a connection to 192.168.3.100:3306 does not reach the new "
+                                       "master 'slave1' within 50ms: it leads to server_id 3, not 2 ('slave1')"));
   }
 }
 
@@ -303,7 +364,7 @@ TEST_CASE("failover after a recent one is refused unless forced", "[failover]") 
   SECTION("refused with the time left") {
     auto report = fx.run();
     CHECK(report.result == FailoverResult::refused);
-    CHECK_THAT(report.refusal, StartsWith("failover of cluster 'app1' refused: last failover 1h 30m ago, "
+    CHECK_THAT(report.refusal, StartsWith("last failover 1h 30m ago, "
                                           "min_failover_interval 8h: automatic failover allowed again in 6h "));
     CHECK_THAT(report.refusal, Contains("(mhactl failover --force overrides)"));
     CHECK(fx.cluster.actions("slave1").empty());
@@ -327,6 +388,50 @@ TEST_CASE("failover after a recent one is refused unless forced", "[failover]") 
     fx.request.manual = true;
     CHECK(fx.run().result == FailoverResult::completed);
   }
+}
+
+TEST_CASE("a manual failover is refused while a replica is still connected to the master", "[failover]") {
+  // mhad cannot reach the master, a replica still can: two masters if we went on.
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  fx.request.manual = true;
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    fx.cluster.server("slave2").io = "Yes";
+    fx.cluster.server("slave2").last_io_errno = 0;
+  }
+  SECTION("refused, nothing changed") {
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::refused);
+    CHECK_THAT(report.refusal, StartsWith("replica 'slave2' is still connected to master 'master' "
+                                          "(Slave_IO_Running=Yes)"));
+    CHECK_THAT(report.refusal, Contains("mhactl failover --force"));
+    CHECK(fx.cluster.actions("slave1").empty());
+    CHECK(fx.cluster.actions("slave2").empty());
+  }
+  SECTION("--force: the operator knows the host is gone") {
+    fx.request.force = true;
+    CHECK(fx.run().result == FailoverResult::completed);
+  }
+}
+
+TEST_CASE("failover refuses replicas without GTIDs (their relay logs could not be waited for)", "[failover]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    for (const char* name : {"slave1", "slave2"}) {
+      auto& s = fx.cluster.server(name);
+      s.received.clear();
+      s.executed.clear();
+      s.slave_pos.clear();
+    }
+  }
+  auto report = fx.run();
+  INFO(report.text());
+  CHECK(report.result == FailoverResult::refused);
+  CHECK_THAT(report.refusal, Contains("reports no GTIDs: mhad fails over GTID replication only"));
+  CHECK_FALSE(fx.anyone_unfenced());
 }
 
 TEST_CASE("failover refuses a master that answers SQL", "[failover]") {
@@ -365,7 +470,7 @@ TEST_CASE("failover reports a replica that cannot be repointed and recovers the 
     CHECK(report.recovered_replicas == Strings{"slave3"});
     CHECK(report.failed_replicas ==
           Strings{"slave2: CHANGE MASTER failed: Access denied; you need the REPLICATION SLAVE ADMIN privilege"});
-    CHECK_THAT(report.text(), Contains("done, but recovery on replicas partially failed"));
+    CHECK_THAT(report.text(), Contains("done with errors"));
     CHECK(fx.writable("slave1"));
   }
   SECTION("ignore_fail: a note") {

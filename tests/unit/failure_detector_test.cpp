@@ -139,6 +139,21 @@ TEST_CASE("a hung master (port open, running, silent) is dead after frozen_maste
   CHECK(change->verdict == Verdict::dead);
 }
 
+TEST_CASE("a hung master whose host does not answer SSH is dead_host and still marked frozen", "[detector]") {
+  // The failover must know: a frozen mysqld that cannot be killed over SSH
+  // may wake up writable, so it needs fencing (shutdown_script) or a human.
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::accepts, Errc::timeout);
+  fx.detector.on_host(fx.host(fx.t0 + 20ms, false, std::nullopt));
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.fail(fx.t0 + 4s, TcpState::accepts, Errc::timeout);
+  auto change = fx.detector.evaluate(fx.t0 + 10s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead_host);
+  CHECK(change->evidence.front() == "frozen: the port accepts connections but the server does not answer");
+}
+
 TEST_CASE("timeouts alone need ping_failures; then dead_host when SSH fails too", "[detector]") {
   Fixture fx;
   fx.detector.on_replica("slave1", fx.replica(fx.t0 - 1s, ReplicaStatus::ThreadState::connecting), fx.master);

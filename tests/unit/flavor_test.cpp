@@ -264,6 +264,9 @@ TEST_CASE("fencing and read-only", "[flavor]") {
   // read_only=0 also clears super_read_only on MySQL.
   CHECK(mariadb(10, 11, 6).unfence_writes_sql() == "SET GLOBAL read_only=0");
   CHECK(mysql(8, 4, 0).unfence_writes_sql() == "SET GLOBAL read_only=0");
+  // The admin user applies salvaged events on a still read-only server.
+  CHECK(mariadb(10, 11, 6).admin_writes_sql().empty());
+  CHECK(mysql(8, 0, 36).admin_writes_sql() == "SET GLOBAL super_read_only=0");
   CHECK(mariadb(10, 11, 6).read_only_sql() == "SELECT @@read_only");
   CHECK(mysql(5, 7, 42).read_only_sql() == "SELECT @@read_only, @@super_read_only");
   CHECK(mysql(9, 1, 0).read_only_sql() == "SELECT @@read_only, @@super_read_only");
