@@ -238,6 +238,25 @@ void rstrip(std::string& line) {
 // server's own "!" line ('name': ...) are not repeated.
 std::string cluster_notes(const json& cluster) {
   std::string out;
+  if (const json* running = field(cluster, "failover_running"); running && running->is_boolean() && running->get<bool>())
+    out += fmt::format("{}FAILOVER RUNNING\n", k_indent);
+  if (const json* parked = field(cluster, "needs_operator"); parked && parked->is_string())
+    out += fmt::format("{}NEEDS OPERATOR: {}\n", k_indent, parked->get<std::string>());
+  if (const json* last = field(cluster, "last_failover"); last && last->is_object()) {
+    out += fmt::format("{}last failover: {} {} -> {}, {}", k_indent, text_or(*last, "finished_at", "?"),
+                       text_or(*last, "old_master", "?"), text_or(*last, "new_master", "?"),
+                       words(text_or(*last, "result", "?")));
+    if (auto ms = integer(*last, "duration_ms")) out += fmt::format(" in {} ms", *ms);
+    out += "\n";
+    const std::string risk = text_or(*last, "lost_writes_risk", "");
+    if (!risk.empty() && risk != "none known") out += fmt::format("{}  lost writes risk: {}\n", k_indent, risk);
+    if (const json* failed = field(*last, "failed_replicas"); failed && failed->is_array())
+      for (const json& f : *failed)
+        if (f.is_string()) out += fmt::format("{}  not recovered: {}\n", k_indent, f.get<std::string>());
+  }
+  if (const json* rejoin = field(cluster, "awaiting_rejoin"); rejoin && rejoin->is_string())
+    out += fmt::format("{}awaiting rejoin: {} (fenced if it comes back writable; mhactl rejoin {})\n", k_indent,
+                       rejoin->get<std::string>(), rejoin->get<std::string>());
   if (const json* detection = field(cluster, "detection"); detection && detection->is_object()) {
     auto verdict = text_or(*detection, "verdict", "healthy");
     if (verdict != "healthy" && verdict != "alive") {

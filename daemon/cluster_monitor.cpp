@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "common/message_ids.h"
+#include "daemon/failover/vip.h"
 #include "daemon/script_runner.h"
 
 #include <sys/epoll.h>
@@ -179,6 +180,7 @@ void ClusterMonitor::fence_returning(std::size_t index) {
             "'{}' was failed over and is back WRITABLE: fencing it now (read_only on); rejoin it with mhactl rejoin",
             server.name);
   unwatch_connection(index);
+  if (m_config.vip && !slot.ssh_busy) run_ssh_job(index, true, false);  // and the VIP, if it is still there
   slot.sql_busy = true;
   std::string sql = slot.observation.flavor->fence_writes_sql();
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
@@ -562,8 +564,16 @@ void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
   std::string sql_address = server.ip.empty() ? server.host : server.ip;
   std::uint16_t port = server.port;
   auto timeout = server.ssh_connection_timeout;
-  m_pool.submit([weak, index, address, vip, probe, sql_address, port, timeout, shell = std::move(slot.shell),
-                 &loop] {
+  // An old master awaiting rejoin must not answer on the VIP: MHA leaves it
+  // there on a host that was cut off, and the address then answers twice
+  // when the host returns. Built-in VIP only (a script's VIP is the
+  // script's business).
+  std::string release;
+  if (vip && m_fenced.count(server.name) && m_config.master_ip_failover_script.empty())
+    release = ShellVip::release_command(*m_config.vip, server);
+  std::string cluster = m_config.name, name = server.name;
+  m_pool.submit([weak, index, address, vip, probe, sql_address, port, timeout, release, cluster, name,
+                 shell = std::move(slot.shell), &loop] {
     std::optional<HostOpinion> host;
     if (probe) host = probe_host(*shell, sql_address, port, timeout, MonoClock::now());
     std::optional<Result<bool>> held;
@@ -575,6 +585,18 @@ void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
         held = Result<bool>(make_error(Errc::io, "'ip -o addr show' exited with {}: {}", out->exit_status, out->err));
       else
         held = Result<bool>(ip_output_has_address(out->out, address));
+      if (held && *held && **held && !release.empty()) {
+        auto removed = shell->run(release, timeout);
+        if (removed && removed->exit_status == 0) {
+          log_error({{"CLUSTER", cluster}, {"SERVER", name}, {"EVENT", "fence_returning"}},
+                    "'{}' was failed over and still held the VIP {}: removed it", name, address);
+          held = Result<bool>(false);
+        } else {
+          log_error({{"CLUSTER", cluster}, {"SERVER", name}, {"EVENT", "fence_returning"}},
+                    "'{}' was failed over and still holds the VIP {}; removing it failed ({}): remove it by hand NOW",
+                    name, address, removed ? removed->err : removed.error().message);
+        }
+      }
     }
     loop.post([weak, index, shell, held, host] {
       if (auto self = weak.lock()) self->on_ssh_result(index, shell, held, host);

@@ -347,19 +347,22 @@ std::optional<std::chrono::system_clock::time_point> DaemonApp::last_completed_f
 void DaemonApp::add_operation_status(const std::string& cluster, nlohmann::json& out) const {
   out["failover_running"] = m_failovers && m_failovers->running(cluster);
   auto parked = m_parked.find(cluster);
-  out["needs_operator"] = parked == m_parked.end()
-                              ? json(nullptr)
-                              : json(fmt::format("a failover was interrupted in phase '{}'; check the servers, then "
-                                                 "mhactl failover --force",
-                                                 parked->second));
   auto it = m_states.find(cluster);
+  const bool stopped = it != m_states.end() && it->second.state.operation == "failover_stopped";
+  out["needs_operator"] =
+      parked == m_parked.end()
+          ? json(nullptr)
+          : json(fmt::format("a failover {} in phase '{}'; check the servers, then mhactl failover --force",
+                             stopped ? "stopped (see the last failover report)" : "was interrupted (mhad stopped)",
+                             parked->second));
   if (it == m_states.end()) return;
   const auto& state = it->second.state;
   if (!state.failovers.empty()) {
     const auto& f = state.failovers.back();
     json last{{"finished_at", f.finished_at}, {"old_master", f.old_master}, {"new_master", f.new_master},
               {"result", f.result}, {"duration_ms", f.duration_ms}};
-    if (f.detail.is_object() && f.detail.contains("lost_writes_risk")) last["lost_writes_risk"] = f.detail["lost_writes_risk"];
+    for (const char* key : {"lost_writes_risk", "failed_replicas", "refusal"})
+      if (f.detail.is_object() && f.detail.contains(key)) last[key] = f.detail[key];
     out["last_failover"] = last;
   } else {
     out["last_failover"] = nullptr;
@@ -373,7 +376,12 @@ nlohmann::json DaemonApp::readiness_json_for(const std::string& cluster, const C
   if (auto it = m_states.find(cluster); it != m_states.end()) guards.last_failover = last_completed_failover(it->second.state);
   std::size_t master = monitor.master().value_or(static_cast<std::size_t>(-1));
   ClusterConfig config = failover_config(cluster, monitor.config());
-  return readiness_json(config, assess_failover(config, monitor.observations(), master, guards));
+  Readiness readiness = assess_failover(config, monitor.observations(), master, guards);
+  if (auto parked = m_parked.find(cluster); parked != m_parked.end())
+    readiness.blockers.push_back(fmt::format("an earlier failover stopped in phase '{}': an operator must look first "
+                                             "(mhactl failover --force resumes)",
+                                             parked->second));
+  return readiness_json(config, readiness);
 }
 
 nlohmann::json DaemonApp::history_json(const std::string& cluster) const {

@@ -1,16 +1,16 @@
-// Automatic failover against the real sandbox, under a write load of one
-// committed row every ~20 ms whose acknowledged ids are recorded. After each
-// test the sandbox is rebuilt (2 s), since the topology has changed.
+// Automatic failover against the real loopback sandbox, under a write load
+// of one committed row every ~20 ms whose acknowledged ids are recorded:
+// killed, cleanly shut down and frozen masters, a replica that dies during
+// the failover, the min_failover_interval guard. After each test the sandbox
+// is rebuilt (2 s), since the topology has changed.
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <mutex>
-#include <set>
+#include <signal.h>
+
+#include <fstream>
 #include <thread>
 
-#include "common/replica_status.h"
-#include "daemon/mariadb_session.h"
-#include "integration/harness.h"
+#include "integration/failover_support.h"
 
 using namespace mha;
 using namespace mha::it;
@@ -19,106 +19,24 @@ using nlohmann::json;
 
 namespace {
 
-std::string config_dir() { return sandbox_dir() + "/mhad"; }
-const char* k_hosts[] = {"127.0.0.11", "127.0.0.12", "127.0.0.13"};
+std::string config_dir() { return failover_config_dir(); }
+const auto& k_hosts = k_loopback_hosts;
 
-// Rebuilds the sandbox and its mhad config when the test ends, pass or fail.
-struct FreshSandboxAfter {
-  ~FreshSandboxAfter() {
-    run(sandbox_script() + " stop --purge");
-    run(sandbox_script() + " start");
-    run(sandbox_script() + " gen-config " + config_dir() + " --ping-interval 1s");
-  }
-};
-
-// Writes through the app user (DML only: a write that lands on a read_only
-// replica fails instead of silently diverging). Records every id whose
-// COMMIT was acknowledged.
-class WriteLoad {
- public:
-  explicit WriteLoad(std::string host) : m_host(std::move(host)) {
-    MariadbSession s;
-    REQUIRE(s.connect(SqlEndpoint{m_host, 3306, "app", "apppass"}));
-    REQUIRE(s.execute("CREATE TABLE IF NOT EXISTS mha_test.acked (id INT PRIMARY KEY)"));
-    m_thread = std::thread([this] {
-      MariadbSession session;
-      if (!session.connect(SqlEndpoint{m_host, 3306, "app", "apppass"})) return;
-      for (int id = 1; id <= 5000 && !m_stop; ++id) {
-        if (!session.execute(fmt::format("INSERT INTO mha_test.acked VALUES ({})", id))) break;
-        std::lock_guard lock(m_mutex);
-        m_acked.insert(id);
-        std::this_thread::sleep_for(20ms);
-      }
-    });
-  }
-  ~WriteLoad() { stop(); }
-  void stop() {
-    m_stop = true;
-    if (m_thread.joinable()) m_thread.join();
-  }
-  std::set<int> acked() {
-    std::lock_guard lock(m_mutex);
-    return m_acked;
-  }
-
- private:
-  std::string m_host;
-  std::atomic<bool> m_stop{false};
-  std::mutex m_mutex;
-  std::set<int> m_acked;
-  std::thread m_thread;
-};
-
-std::set<int> ids_on(int host) {
-  std::set<int> ids;
-  std::istringstream in(sandbox_sql(host, "SELECT id FROM mha_test.acked"));
-  int id;
-  while (in >> id) ids.insert(id);
-  return ids;
+int master_pid() {
+  std::ifstream in(sandbox_dir() + "/host0/pid.mariadbd");
+  int pid = 0;
+  in >> pid;
+  return pid;
 }
 
-json last_failover(const json& status) {
-  if (!status.is_object()) return nullptr;
-  return status["clusters"][0].value("last_failover", json(nullptr));
-}
-
-// The checks every failover test makes once the failover is reported done.
-void check_outcome(const std::set<int>& acked, const std::string& expected_new_master, Mhad& mhad) {
-  json status = mhad.status();
-  auto cluster = status["clusters"][0];
-  INFO(cluster.dump(2));
-  CHECK(cluster["master"] == expected_new_master);
-  int new_master = expected_new_master == "slave1" ? 1 : 2;
-  int other = new_master == 1 ? 2 : 1;
-  // Exactly one writable server among those alive.
-  CHECK(sandbox_sql(new_master, "SELECT @@read_only") == "0");
-  CHECK(sandbox_sql(other, "SELECT @@read_only") == "1");
-  // The other replica follows the new master with both threads running.
-  std::string seen;
-  bool following = wait_until(15s, [&] {
-    MariadbSession s;
-    if (!s.connect(SqlEndpoint{k_hosts[other], 3306, "mha", "mhapass"})) return false;
-    auto rows = s.query("SHOW SLAVE STATUS");
-    if (!rows || rows->rows.empty()) return false;
-    auto st = parse_replica_status(rows->row_map(0));
-    if (!st) return false;
-    seen = fmt::format("{}:{} io={} sql={}", st->master_host, st->master_port,
-                       st->io_running == ReplicaStatus::ThreadState::yes, st->sql_running);
-    return st->replicating() && st->master_host == k_hosts[new_master];
-  });
-  INFO("other replica: " << seen);
-  REQUIRE(following);
-  // No acknowledged write lost, on the new master and on the replica.
-  auto on_master = ids_on(new_master);
-  REQUIRE(wait_until(15s, [&] { return ids_on(other) == on_master; }));
-  std::vector<int> missing;
-  for (int id : acked)
-    if (!on_master.count(id)) missing.push_back(id);
-  INFO("acknowledged ids missing on the new master: " << missing.size());
-  CHECK(missing.empty());
-  // No replica has a row the master lacks.
-  CHECK(ids_on(other) == on_master);
-  CHECK(mhad.log().find("RESULT=completed") != std::string::npos);
+// A pid that is gone or a zombie (killed, not yet reaped by its parent).
+bool process_gone(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return true;
+  std::string line;
+  std::getline(stat, line);
+  auto close = line.rfind(')');
+  return close != std::string::npos && line.size() > close + 2 && line[close + 2] == 'Z';
 }
 
 }  // namespace
@@ -127,12 +45,7 @@ TEST_CASE("SIGKILL of the master, async, replicas held back: every acknowledged 
           "[integration][failover]") {
   FreshSandboxAfter rebuild;
   Mhad mhad(config_dir());
-  REQUIRE(mhad.start());
-  REQUIRE(wait_until(15s, [&] {
-    auto s = mhad.status();
-    return s.is_object() && s["clusters"][0]["health"] == "ok";
-  }));
-  std::this_thread::sleep_for(6s);  // SSH session to the master's host open
+  start_ready(mhad);
   sandbox_sql(0, "SET GLOBAL rpl_semi_sync_master_enabled = 0");
   WriteLoad load(k_hosts[0]);
   REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
@@ -165,12 +78,7 @@ TEST_CASE("SIGKILL of the master, async, replicas held back: every acknowledged 
 TEST_CASE("a second failover inside min_failover_interval is refused; --force runs it", "[integration][failover]") {
   FreshSandboxAfter rebuild;
   Mhad mhad(config_dir());
-  REQUIRE(mhad.start());
-  REQUIRE(wait_until(15s, [&] {
-    auto s = mhad.status();
-    return s.is_object() && s["clusters"][0]["health"] == "ok";
-  }));
-  std::this_thread::sleep_for(6s);
+  start_ready(mhad);
   REQUIRE(run(sandbox_script() + " kill 0 KILL").exit_code == 0);
   REQUIRE(wait_until(30s, [&] { return !last_failover(mhad.status()).is_null(); }));
   REQUIRE(wait_until(10s, [&] { return mhad.status()["clusters"][0]["master"] == "slave1"; }));
@@ -192,4 +100,89 @@ TEST_CASE("a second failover inside min_failover_interval is refused; --force ru
   CHECK(forced.exit_code == 0);
   CHECK(forced.out.find("slave2") != std::string::npos);
   CHECK(sandbox_sql(2, "SELECT @@read_only") == "0");
+}
+
+TEST_CASE("clean shutdown of the master: failover, no acknowledged write lost", "[integration][failover]") {
+  FreshSandboxAfter rebuild;
+  Mhad mhad(config_dir());
+  start_ready(mhad);
+  WriteLoad load(k_hosts[0]);
+  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
+  auto shutdown = run(sandbox_script() + " kill 0 TERM");  // mariadbd's clean shutdown
+  auto stopped_at = std::chrono::steady_clock::now();
+  load.stop();
+  REQUIRE(shutdown.exit_code == 0);
+  auto acked = load.acked();
+  json failover;
+  bool done = wait_until(30s, [&] { return !(failover = last_failover(mhad.status())).is_null(); });
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stopped_at);
+  INFO(mhad.log());
+  REQUIRE(done);
+  WARN("clean shutdown -> failover reported in " << took.count() << " ms (" << acked.size() << " writes acknowledged)");
+  CHECK(failover["result"] == "completed");
+  check_outcome(acked, "slave1", mhad);
+}
+
+TEST_CASE("a frozen master (SIGSTOP) is killed over SSH before the new master takes writes",
+          "[integration][failover]") {
+  FreshSandboxAfter rebuild;
+  Mhad mhad(config_dir());
+  start_ready(mhad);
+  const int frozen = master_pid();
+  REQUIRE(frozen > 0);
+  WriteLoad load(k_hosts[0]);
+  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
+  REQUIRE(run(sandbox_script() + " kill 0 STOP").exit_code == 0);
+  auto stopped_at = std::chrono::steady_clock::now();
+  load.stop();  // its INSERT in flight times out: not acknowledged
+  auto acked = load.acked();
+  json failover;
+  bool done = wait_until(40s, [&] { return !(failover = last_failover(mhad.status())).is_null(); });
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stopped_at);
+  auto log = mhad.log();
+  INFO(log);
+  REQUIRE(done);
+  WARN("SIGSTOP -> failover reported in " << took.count() << " ms");
+  CHECK(failover["result"] == "completed");
+  // Fenced before promotion: the frozen process no longer exists, so it can
+  // never wake up writable.
+  CHECK(process_gone(frozen));
+  auto killed = log.find("Killed the frozen mysqld");
+  auto writable = log.find("read_only=0, taking writes");
+  REQUIRE(killed != std::string::npos);
+  REQUIRE(writable != std::string::npos);
+  CHECK(killed < writable);
+  check_outcome(acked, "slave1", mhad);
+}
+
+TEST_CASE("a replica that dies during the failover is reported; the others are recovered",
+          "[integration][failover]") {
+  FreshSandboxAfter rebuild;
+  Mhad mhad(config_dir());
+  start_ready(mhad, {{"MHAD_TEST_PAUSE_AT_PHASE", "recover_replicas:4000"}});
+  WriteLoad load(k_hosts[0]);
+  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
+  REQUIRE(run(sandbox_script() + " kill 0 KILL").exit_code == 0);
+  load.stop();
+  auto acked = load.acked();
+  // slave1 is promoted; before the other replicas are repointed, slave2 dies.
+  REQUIRE(wait_until(20s, [&] { return mhad.log().find("MHAD_TEST_PAUSE_AT_PHASE=") != std::string::npos; }));
+  REQUIRE(run(sandbox_script() + " kill 2 KILL").exit_code == 0);
+  json failover;
+  bool done = wait_until(60s, [&] { return !(failover = last_failover(mhad.status())).is_null(); });
+  INFO(mhad.log());
+  REQUIRE(done);
+  INFO(failover.dump(2));
+  CHECK(failover["result"] == "completed_with_errors");
+  CHECK(failover["new_master"] == "slave1");
+  REQUIRE(failover["failed_replicas"].size() == 1);
+  CHECK(failover["failed_replicas"][0].get<std::string>().rfind("slave2: ", 0) == 0);
+  CHECK(sandbox_sql(1, "SELECT @@read_only") == "0");
+  auto on_master = ids_on(1);
+  std::size_t missing = 0;
+  for (int id : acked) missing += on_master.count(id) ? 0 : 1;
+  CHECK(missing == 0);
+  auto table = run(mhactl_path() + " --socket " + mhad.socket() + " status");
+  INFO(table.out);
+  CHECK(table.out.find("not recovered: slave2: ") != std::string::npos);
 }

@@ -74,10 +74,11 @@ Mhad::~Mhad() {
   if (m_pid > 0) stop(2s);
 }
 
-bool Mhad::start() {
+bool Mhad::start(const std::vector<std::pair<std::string, std::string>>& env) {
   std::string log_path = m_dir + "/mhad.log";
   m_pid = ::fork();
   if (m_pid == 0) {
+    for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
     int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ::dup2(fd, STDOUT_FILENO);
     ::dup2(fd, STDERR_FILENO);
@@ -98,6 +99,15 @@ bool Mhad::start() {
     }
     return !status_reply_raw().empty();
   }) && m_pid > 0;
+}
+
+int Mhad::wait_exit(std::chrono::milliseconds limit) {
+  if (m_pid <= 0) return -1;
+  int status = 0;
+  bool exited = wait_until(limit, [&] { return ::waitpid(m_pid, &status, WNOHANG) == m_pid; });
+  if (!exited) return -1;
+  m_pid = -1;
+  return status;
 }
 
 std::chrono::milliseconds Mhad::stop(std::chrono::milliseconds limit) {

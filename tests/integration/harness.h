@@ -10,6 +10,8 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mha::it {
 
@@ -35,7 +37,11 @@ class Mhad {
  public:
   explicit Mhad(std::string config_dir);  // dir with mhad.toml (from sandbox gen-config)
   ~Mhad();
-  bool start();
+  // env: extra variables for mhad (test hooks like MHAD_TEST_CRASH_AT_PHASE).
+  bool start(const std::vector<std::pair<std::string, std::string>>& env = {});
+  // Waits for an mhad that exits by itself (a test hook); its exit status
+  // as from waitpid, or -1 if it is still running after `limit`.
+  int wait_exit(std::chrono::milliseconds limit);
   // SIGTERM, wait up to `limit`; returns how long it took, or -1 ms if it had to be killed.
   std::chrono::milliseconds stop(std::chrono::milliseconds limit = std::chrono::seconds(5));
   void signal(int signo) const;

@@ -1,13 +1,16 @@
 // Tests that need real separate hosts: a netns sandbox (one network
 // namespace per host, a bridge with no uplink) started by the test itself
 // beside the loopback one, and stopped again even when the test fails.
+// Partitions (a port blocked for mhad only, a host's link down) and failovers
+// that move the VIP.
 #include <catch2/catch.hpp>
 
 #include <map>
 #include <sstream>
 #include <thread>
 
-#include "integration/harness.h"
+#include "daemon/mariadb_session.h"
+#include "integration/failover_support.h"
 
 using namespace mha;
 using namespace mha::it;
@@ -50,6 +53,49 @@ struct NetnsSandbox {
     return name;
   }
 };
+
+std::string sql(int host, const std::string& statement) {
+  auto r = run(sandbox_script() + " sql " + std::to_string(host) + " \"" + statement + "\" --dir " + k_dir);
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
+  return r.out;
+}
+
+std::set<int> ids_on_netns(int host) {
+  std::set<int> ids;
+  std::istringstream in(sql(host, "SELECT id FROM mha_test.acked"));
+  int id;
+  while (in >> id) ids.insert(id);
+  return ids;
+}
+
+bool holds_vip(const NetnsSandbox& sandbox, int host) {
+  std::string vip = sandbox.env.at("MHA_SANDBOX_VIP");
+  auto r = run("ip netns exec " + sandbox.ns(host) + " ip -o addr show dev eth0");
+  return r.out.find(vip.substr(0, vip.find('/')) + "/") != std::string::npos;
+}
+
+// Starts mhad on the netns sandbox with the VIP on the master, waits until
+// status sees it there and the master's SSH session is open.
+void start_with_vip(Mhad& mhad, const NetnsSandbox& sandbox) {
+  REQUIRE(mhad.start());
+  REQUIRE(wait_until(20s, [&] {
+    auto s = mhad.status();
+    return s.is_object() && s["clusters"][0]["health"] == "ok";
+  }));
+  std::string vip = sandbox.env.at("MHA_SANDBOX_VIP");
+  REQUIRE(run("ip netns exec " + sandbox.ns(0) + " ip addr add " + vip + " dev eth0").exit_code == 0);
+  REQUIRE(wait_until(15s, [&] { return mhad.status()["clusters"][0]["vip"]["holder"] == "master"; }));
+  std::this_thread::sleep_for(2s);
+}
+
+std::vector<int> missing_from(const std::set<int>& acked, const std::set<int>& present) {
+  std::vector<int> missing;
+  for (int id : acked)
+    if (!present.count(id)) missing.push_back(id);
+  return missing;
+}
 
 std::string verdict_of(const json& status) {
   if (!status.is_object()) return "";
@@ -100,4 +146,93 @@ TEST_CASE("master's SQL port blocked for mhad only: unreachable_from_manager, ne
   CHECK(mhad.log().find("replicas still hear it: no failover") != std::string::npos);
   // Unblocked: the master answers again.
   CHECK(wait_until(20s, [&] { return verdict_of(mhad.status()) == "alive"; }));
+}
+
+TEST_CASE("netns: SIGKILL of the master, async: the VIP moves and leads to the new master; writes through it resume",
+          "[integration][netns][failover]") {
+  NetnsSandbox sandbox;
+  Mhad mhad(k_dir + "/mhad");
+  start_with_vip(mhad, sandbox);
+  const std::string vip = sandbox.env.at("MHA_SANDBOX_VIP").substr(0, sandbox.env.at("MHA_SANDBOX_VIP").find('/'));
+  sql(0, "SET GLOBAL rpl_semi_sync_master_enabled = 0");
+  WriteLoad load(vip);  // the application writes through the VIP
+  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
+  REQUIRE(run(sandbox_script() + " kill 0 KILL --dir " + k_dir).exit_code == 0);
+  const auto killed_at = std::chrono::steady_clock::now();
+  load.stop();
+  auto acked = load.acked();
+
+  // The application reconnects through the VIP until a write is acknowledged.
+  std::chrono::steady_clock::time_point resumed;
+  bool writes_resumed = wait_until(30s, [&] {
+    MariadbSession s;
+    SqlEndpoint e{vip, 3306, "app", "apppass"};
+    e.connect_timeout = e.read_timeout = 1s;
+    if (!s.connect(e) || !s.execute("INSERT INTO mha_test.acked VALUES (100000)")) return false;
+    resumed = std::chrono::steady_clock::now();
+    return true;
+  });
+  json failover;
+  bool done = wait_until(30s, [&] { return !(failover = last_failover(mhad.status())).is_null(); });
+  auto log = mhad.log();
+  INFO(log);
+  REQUIRE(done);
+  REQUIRE(writes_resumed);
+  WARN("netns SIGKILL: writes through the VIP resumed " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                               resumed - killed_at)
+                                                               .count()
+                                                        << " ms after the kill (mhad failover "
+                                                        << failover["duration_ms"] << " ms)");
+  CHECK(failover["result"] == "completed");
+  CHECK(failover["new_master"] == "slave1");
+  CHECK(holds_vip(sandbox, 1));
+  CHECK_FALSE(holds_vip(sandbox, 0));
+  CHECK_FALSE(holds_vip(sandbox, 2));
+  CHECK(log.find("connected through the VIP") != std::string::npos);
+  CHECK(sql(1, "SELECT @@read_only") == "0");
+  CHECK(sql(2, "SELECT @@read_only") == "1");
+  auto on_master = ids_on_netns(1);
+  CHECK(missing_from(acked, on_master).empty());
+  CHECK(on_master.count(100000) == 1);  // the write through the VIP landed on the new master
+  CHECK(wait_until(15s, [&] { return ids_on_netns(2) == ids_on_netns(1); }));
+}
+
+TEST_CASE("netns: the master's whole host cut off (link down), semi-sync on: no acknowledged write lost; "
+          "when it returns it is fenced and loses the VIP",
+          "[integration][netns][failover]") {
+  NetnsSandbox sandbox;
+  Mhad mhad(k_dir + "/mhad");
+  start_with_vip(mhad, sandbox);
+  REQUIRE(sql(0, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'").find("ON") != std::string::npos);
+  const std::string master_ip = sandbox.env.at("MHA_SANDBOX_MASTER");
+  WriteLoad load(master_ip);
+  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
+  REQUIRE(run("ip netns exec " + sandbox.ns(0) + " ip link set eth0 down").exit_code == 0);
+  const auto cut_at = std::chrono::steady_clock::now();
+  load.stop();  // the INSERT in flight never gets its answer: not acknowledged
+  auto acked = load.acked();
+
+  json failover;
+  bool done = wait_until(90s, [&] { return !(failover = last_failover(mhad.status())).is_null(); });
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - cut_at);
+  INFO(mhad.log());
+  REQUIRE(done);
+  WARN("netns link down: failover reported " << took.count() << " ms after the cut (mhad failover "
+                                             << failover["duration_ms"] << " ms); lost writes risk: "
+                                             << failover["lost_writes_risk"]);
+  CHECK(failover["result"] == "completed");
+  CHECK(failover["new_master"] == "slave1");
+  CHECK(failover["lost_writes_risk"].get<std::string>().rfind("low: ", 0) == 0);  // semi-sync was on
+  CHECK(holds_vip(sandbox, 1));
+  CHECK(sql(1, "SELECT @@read_only") == "0");
+  CHECK(missing_from(acked, ids_on_netns(1)).empty());
+
+  // The old host comes back, its mariadbd still running writable with the VIP.
+  REQUIRE(holds_vip(sandbox, 0));
+  REQUIRE(run("ip netns exec " + sandbox.ns(0) + " ip link set eth0 up").exit_code == 0);
+  bool fenced = wait_until(30s, [&] { return sql(0, "SELECT @@read_only") == "1" && !holds_vip(sandbox, 0); });
+  INFO(mhad.log());
+  CHECK(fenced);
+  CHECK(holds_vip(sandbox, 1));
+  CHECK(mhad.status()["clusters"][0]["awaiting_rejoin"] == "master");
 }

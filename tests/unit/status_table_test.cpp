@@ -376,3 +376,34 @@ TEST_CASE("status table ends a cluster block with what a failover would do now",
                                "would lose 0 transactions\n"));
   }
 }
+
+TEST_CASE("status table shows the last failover, its risk, the old master awaiting rejoin, a parked cluster",
+          "[mhactl]") {
+  json cluster = app1();
+  cluster["master"] = "slave1";
+  cluster["failover_running"] = false;
+  cluster["last_failover"] = {{"finished_at", "2026-11-30T20:33:05.306Z"},
+                              {"old_master", "master"},
+                              {"new_master", "slave1"},
+                              {"result", "completed_with_errors"},
+                              {"duration_ms", 323},
+                              {"lost_writes_risk", "possible: the dead master's host did not answer SSH"},
+                              {"failed_replicas", {"slave2: START failed: Access denied"}}};
+  cluster["awaiting_rejoin"] = "master";
+  cluster["needs_operator"] = nullptr;
+  std::string text = render(status_of({cluster}));
+  CHECK_THAT(text, Catch::Matchers::Contains(
+                       "  last failover: 2026-11-30T20:33:05.306Z master -> slave1, completed with errors in 323 ms\n"
+                       "    lost writes risk: possible: the dead master's host did not answer SSH\n"
+                       "    not recovered: slave2: START failed: Access denied\n"
+                       "  awaiting rejoin: master (fenced if it comes back writable; mhactl rejoin master)\n"));
+  CHECK(text.find("NEEDS OPERATOR") == std::string::npos);
+
+  cluster["needs_operator"] = "a failover was interrupted (mhad stopped) in phase 'fence'; check the servers, then "
+                              "mhactl failover --force";
+  cluster["last_failover"]["lost_writes_risk"] = "none known";
+  text = render(status_of({cluster}));
+  CHECK_THAT(text, Catch::Matchers::Contains("  NEEDS OPERATOR: a failover was interrupted (mhad stopped) in phase "
+                                             "'fence'; check the servers, then mhactl failover --force\n"));
+  CHECK(text.find("lost writes risk") == std::string::npos);  // "none known" is not news
+}

@@ -1,0 +1,65 @@
+// What the failover integration tests share: a write load whose acknowledged
+// ids are recorded, the outcome checks every failover test makes, and a
+// sandbox rebuilt after each test (the topology has changed).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "integration/harness.h"
+
+namespace mha::it {
+
+inline const char* const k_loopback_hosts[] = {"127.0.0.11", "127.0.0.12", "127.0.0.13"};
+
+// The sandbox config with auto_failover on.
+std::string failover_config_dir();
+
+// Rebuilds the loopback sandbox and its mhad config when the test ends, pass
+// or fail (about 2 s).
+struct FreshSandboxAfter {
+  ~FreshSandboxAfter();
+};
+
+// Starts mhad and waits until the cluster is healthy and the kept SSH
+// session to the master's host is open. REQUIREs both.
+void start_ready(Mhad& mhad, const std::vector<std::pair<std::string, std::string>>& env = {});
+
+// One INSERT every ~20 ms through the app user (DML only: a write that lands
+// on a read_only server fails instead of silently diverging), on host:port.
+// Records every id whose COMMIT was acknowledged; stops at the first error.
+class WriteLoad {
+ public:
+  explicit WriteLoad(std::string host, std::uint16_t port = 3306);
+  ~WriteLoad();
+  void stop();
+  std::set<int> acked();
+
+ private:
+  std::string m_host;
+  std::uint16_t m_port;
+  std::atomic<bool> m_stop{false};
+  std::mutex m_mutex;
+  std::set<int> m_acked;
+  std::thread m_thread;
+};
+
+// Ids in mha_test.acked on loopback host i.
+std::set<int> ids_on(int host);
+// status.clusters[0].last_failover, or null.
+nlohmann::json last_failover(const nlohmann::json& status);
+// The checks every failover test makes once the failover is reported:
+// expected new master, exactly one writable server among the live ones, the
+// other replica follows it with both threads, no acknowledged id missing on
+// the new master or the replica, no extra row on the replica.
+void check_outcome(const std::set<int>& acked, const std::string& expected_new_master, Mhad& mhad);
+
+}  // namespace mha::it
