@@ -59,6 +59,7 @@ ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint,
     obs.flavor = previous.flavor;
     obs.variables = previous.variables;
     obs.gtid_executed = previous.gtid_executed;  // last known: what a failover could lose
+    obs.status = previous.status;  // last known, e.g. whether semi-sync was on
     obs.server_id = previous.server_id;
     session.close();  // next check reconnects
     return obs;
@@ -575,7 +576,16 @@ void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
   m_pool.submit([weak, index, address, vip, probe, sql_address, port, timeout, release, cluster, name,
                  shell = std::move(slot.shell), &loop] {
     std::optional<HostOpinion> host;
-    if (probe) host = probe_host(*shell, sql_address, port, timeout, MonoClock::now());
+    if (probe) {
+      // At most 3 s: on a kept session a live host answers in milliseconds,
+      // and this look decides how fast a vanished host is called dead.
+      host = probe_host(*shell, sql_address, port, std::min(timeout, std::chrono::milliseconds(3000)),
+                        MonoClock::now());
+      // A look that started before the master became suspect is stale if it
+      // succeeded, but a host that failed to answer until now is news: stamp
+      // failures with their end, so they count as a second opinion.
+      if (!host->ssh_ok) host->at = MonoClock::now();
+    }
     std::optional<Result<bool>> held;
     if (vip) {
       auto out = shell->run("ip -o addr show", timeout);

@@ -2,6 +2,7 @@
 
 #include <libssh/libssh.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -72,15 +73,24 @@ Result<void> LibsshShell::connect() {
 Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::milliseconds timeout) {
   // One retry with a fresh login: a kept session may have been closed by the
   // other end (sshd restarted, idle timeout) since the last command.
+  // A closed session fails at once and is worth one fresh login; one that
+  // hangs (the host vanished, no FIN) is not: the kept session's channel
+  // open is bounded by the command's timeout, and no second wait follows.
+  const auto started = std::chrono::steady_clock::now();
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool fresh = m_session == nullptr;
     if (fresh)
       if (auto r = connect(); !r) return r.error();
+    long timeout_s = static_cast<long>(std::max<long long>(1, (timeout.count() + 999) / 1000));
+    ssh_options_set(m_session, SSH_OPTIONS_TIMEOUT, &timeout_s);
     ssh_channel channel = ssh_channel_new(m_session);
     if (channel == nullptr || ssh_channel_open_session(channel) != SSH_OK) {
       if (channel != nullptr) ssh_channel_free(channel);
       close();
       if (fresh) return make_error(Errc::network, "ssh {}: cannot open a channel", m_endpoint.host);
+      if (std::chrono::steady_clock::now() - started > std::chrono::seconds(1))
+        return make_error(Errc::timeout, "ssh {}: the kept session does not answer (no channel within {} ms)",
+                          m_endpoint.host, timeout.count());
       continue;
     }
     std::string cmd(command);

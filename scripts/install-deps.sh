@@ -13,7 +13,8 @@ build_pkgs=(build-essential cmake pkg-config
   libsystemd-dev libfmt-dev catch2)
 # Servers and tools the sandbox and the integration tests use.
 test_pkgs=(mariadb-server mariadb-client openssh-server openssh-client
-  iproute2 procps systemd iptables)
+  iproute2 procps systemd iptables
+  iputils-arping)  # gratuitous ARP when the built-in VIP moves (netns tests)
 
 missing=()
 for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do

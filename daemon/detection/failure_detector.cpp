@@ -176,6 +176,11 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
     next = Verdict::suspect;  // no replica answers us either: we may be the one cut off
   } else if (all_lost && refused && process_gone && script_agrees) {
     next = Verdict::dead;  // unanimous: no need to wait for ping_failures
+  } else if (all_lost && ssh_failed && m_last_failure.tcp == TcpState::timeout && script_agrees) {
+    // A vanished host (power lost, link down): every replica lost it, and
+    // neither its SQL port nor SSH answer. Waiting for ping_failures more
+    // connect timeouts adds no evidence, only outage (about 4 x 5 s).
+    next = Verdict::dead_host;
   } else if (nobody_hears && process_stopped && script_agrees) {
     next = Verdict::dead;  // frozen: the port accepts, the process cannot run
   } else if (nobody_hears && script_agrees && m_last_failure.tcp == TcpState::accepts &&

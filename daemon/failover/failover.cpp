@@ -32,6 +32,8 @@ constexpr std::size_t k_parallel_checks = 8;
 // it runs (MASTER_GTID_WAIT / WAIT_FOR_EXECUTED_GTID_SET), so that the client
 // never gives up before the server answers "timed out".
 constexpr milliseconds k_read_timeout_margin{10000};
+// The check phase's look at the dead master (see read_servers).
+constexpr milliseconds k_dead_master_look{1000};
 
 std::int64_t ms_since(SteadyClock::time_point start) {
   return duration_cast<milliseconds>(SteadyClock::now() - start).count();
@@ -281,8 +283,15 @@ class Run {
               obs.reachable = false;
               obs.error = make_error(Errc::internal, "no SQL session available");
             } else {
-              obs = check_server(*sql, endpoint_of(m_config, server(i), m_config.read_timeout), MonoClock::now(),
-                                 previous, true);
+              SqlEndpoint endpoint = endpoint_of(m_config, server(i), m_config.read_timeout);
+              if (i == m_dead) {
+                // Already judged dead by the detector: this look only has to
+                // catch a master that answers after all. A vanished host must
+                // not cost a full connect timeout again.
+                endpoint.connect_timeout = std::min(endpoint.connect_timeout, k_dead_master_look);
+                endpoint.read_timeout = std::min(endpoint.read_timeout, k_dead_master_look);
+              }
+              obs = check_server(*sql, endpoint, MonoClock::now(), previous, true);
               sql->close();
             }
           } else {
@@ -438,9 +447,20 @@ class Run {
   // --- phase 2 ---------------------------------------------------------------
   bool fence() {
     // No replica may reconnect to a master that comes back.
+    // In parallel: an IO thread stuck connecting to a vanished host delays
+    // its STOP until its connect times out (slave_net_timeout), so one wait
+    // for all, not one per replica.
+    std::vector<Result<void>> stopped(m_alive.size(), Result<void>{});
+    {
+      std::vector<std::thread> threads;
+      for (std::size_t k = 0; k < m_alive.size(); ++k)
+        threads.emplace_back([&, k] { stopped[k] = execute(m_alive[k], flavor(m_alive[k]).stop_io_thread_sql()); });
+      for (auto& t : threads) t.join();
+    }
     std::vector<std::size_t> kept;
-    for (std::size_t i : m_alive) {
-      auto r = execute(i, flavor(i).stop_io_thread_sql());
+    for (std::size_t k = 0; k < m_alive.size(); ++k) {
+      const std::size_t i = m_alive[k];
+      const auto& r = stopped[k];
       if (r) {
         kept.push_back(i);
         continue;

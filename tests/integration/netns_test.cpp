@@ -220,6 +220,10 @@ TEST_CASE("netns: the master's whole host cut off (link down), semi-sync on: no 
   WARN("netns link down: failover reported " << took.count() << " ms after the cut (mhad failover "
                                              << failover["duration_ms"] << " ms); lost writes risk: "
                                              << failover["lost_writes_risk"]);
+  auto history = mhad.status()["clusters"][0]["history"];
+  for (const auto& v : history)
+    if (v["verdict"] != "alive")
+      WARN("verdict " << v["verdict"] << " " << v["detection_ms"] << " ms after the first failed check: " << v["evidence"].dump());
   CHECK(failover["result"] == "completed");
   CHECK(failover["new_master"] == "slave1");
   CHECK(failover["lost_writes_risk"].get<std::string>().rfind("low: ", 0) == 0);  // semi-sync was on

@@ -154,19 +154,48 @@ TEST_CASE("a hung master whose host does not answer SSH is dead_host and still m
   CHECK(change->evidence.front() == "frozen: the port accepts connections but the server does not answer");
 }
 
-TEST_CASE("timeouts alone need ping_failures; then dead_host when SSH fails too", "[detector]") {
+TEST_CASE("timeouts with silent replicas need ping_failures; then dead_host when SSH fails too", "[detector]") {
+  // The replicas' IO threads still look connected (no FIN came; production
+  // slave_net_timeout is 60 s) but receive nothing: no opinion either way.
   Fixture fx;
-  fx.detector.on_replica("slave1", fx.replica(fx.t0 - 1s, ReplicaStatus::ThreadState::connecting), fx.master);
   fx.fail(fx.t0, TcpState::timeout, Errc::timeout);
-  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
-  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
-  fx.detector.on_host(fx.host(fx.t0 + 5s, false, std::nullopt));
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 2s, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 2s, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_host(fx.host(fx.t0 + 3s, false, std::nullopt));
   for (int i = 1; i < 3; ++i) fx.fail(fx.t0 + i * 1s, TcpState::timeout, Errc::timeout);
   CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 3s)));  // 3 failures of 4
   fx.fail(fx.t0 + 3s, TcpState::timeout, Errc::timeout);
   auto change = fx.detector.evaluate(fx.t0 + 5s);
   REQUIRE(change);
   CHECK(change->verdict == Verdict::dead_host);
+}
+
+TEST_CASE("a vanished host (every replica lost it, SQL and SSH time out) is dead_host at once", "[detector]") {
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::timeout, Errc::timeout);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting, "10", 2003),
+                         fx.master);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 10ms)));
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting, "10", 2003),
+                         fx.master);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 20ms)));  // SSH has not answered yet
+  fx.detector.on_host(fx.host(fx.t0 + 3s, false, std::nullopt));
+  auto change = fx.detector.evaluate(fx.t0 + 3s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead_host);
+  CHECK(fx.detector.failures() == 1);
+}
+
+TEST_CASE("a vanished host with one replica still connected is not dead", "[detector]") {
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::timeout, Errc::timeout);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting, "10", 2003),
+                         fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_host(fx.host(fx.t0 + 3s, false, std::nullopt));
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 3s)));
 }
 
 TEST_CASE("no verdict while no replica answers the manager either", "[detector]") {
