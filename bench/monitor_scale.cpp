@@ -36,6 +36,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_support.h"
 #include "common/protocol.h"
 
 namespace {
@@ -45,10 +46,8 @@ using nlohmann::json;
 using SteadyTime = std::chrono::steady_clock::time_point;
 namespace fs = std::filesystem;
 
-constexpr int k_servers = 3;  // the sandbox's master + 2 replicas
-
-volatile std::sig_atomic_t g_interrupted = 0;
-void on_signal(int) { g_interrupted = 1; }
+using namespace mha::bench;
+constexpr int k_servers = Sandbox::k_servers;
 
 struct Options {
   int clusters = 10;
@@ -142,37 +141,6 @@ std::optional<double> interval_ms(const std::string& text) {
 }
 
 // Runs a shell command bounded by `timeout`, output captured (stderr too).
-struct CommandOutput {
-  int exit_code = -1;
-  std::string out;
-};
-CommandOutput run(const std::string& command, int timeout_seconds) {
-  CommandOutput result;
-  std::string full = fmt::format("timeout --kill-after=10 {} {} 2>&1", timeout_seconds, command);
-  FILE* pipe = ::popen(full.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  std::size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), n);
-  int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string tail(const std::string& text, int lines) {
-  std::size_t pos = text.size();
-  while (lines-- > 0 && pos > 0) {
-    auto nl = text.rfind('\n', pos - 1);
-    if (nl == std::string::npos) return text;
-    pos = nl;
-  }
-  return text.substr(pos == 0 ? 0 : pos + 1);
-}
 
 // ------------------------------------------------------------ /proc readers
 
@@ -215,72 +183,6 @@ std::optional<double> status_field(pid_t pid, const std::string& key) {
     if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1));
   return std::nullopt;
 }
-
-// ------------------------------------------------------------ sandbox
-
-class Sandbox {
- public:
-  Sandbox(std::string script, std::string dir) : m_script(std::move(script)), m_dir(std::move(dir)) {}
-
-  // Starts it (or finds it running) with room for `connections` clients
-  // per server; an already running one gets SET GLOBAL max_connections.
-  bool start(int connections, const std::string& log_path) {
-    ::setenv("MHA_SANDBOX_MAX_CONNECTIONS", std::to_string(connections).c_str(), 1);
-    m_started = true;  // even a failed start may leave processes: stop() cleans up
-    auto r = run(fmt::format("{} start --dir {}", m_script, m_dir), 600);
-    std::ofstream(log_path, std::ios::app) << r.out;
-    if (r.exit_code != 0) {
-      std::fprintf(stderr, "monitor_scale: sandbox start failed (exit %d), last lines:\n%s\n", r.exit_code,
-                   tail(r.out, 15).c_str());
-      return false;
-    }
-    for (int i = 0; i < k_servers; ++i) {
-      auto have = sql(i, "SELECT @@max_connections");
-      if (!have) return false;
-      if (std::stol(*have) < connections) {
-        if (!sql(i, fmt::format("SET GLOBAL max_connections = {}", connections))) return false;
-        auto now = sql(i, "SELECT @@max_connections");
-        if (!now) return false;
-        if (std::stol(*now) < connections)
-          std::fprintf(stderr, "monitor_scale: warning: host %d max_connections is %s, wanted %d\n", i,
-                       now->c_str(), connections);
-      }
-    }
-    return true;
-  }
-
-  std::optional<std::string> sql(int host, const std::string& statement) const {
-    auto r = run(fmt::format("{} sql {} '{}' --dir {}", m_script, host, statement, m_dir), 60);
-    if (r.exit_code != 0) {
-      std::fprintf(stderr, "monitor_scale: sandbox sql on host %d failed: %s\n", host, trim(r.out).c_str());
-      return std::nullopt;
-    }
-    return trim(r.out);
-  }
-
-  std::vector<pid_t> mariadbd_pids() const {
-    std::vector<pid_t> pids;
-    for (int i = 0; i < k_servers; ++i) {
-      std::ifstream in(fmt::format("{}/host{}/pid.mariadbd", m_dir, i));
-      long pid = 0;
-      pids.push_back(in >> pid ? static_cast<pid_t>(pid) : -1);
-    }
-    return pids;
-  }
-
-  void stop() {
-    if (!m_started) return;
-    m_started = false;
-    std::fprintf(stderr, "monitor_scale: stopping the sandbox in %s\n", m_dir.c_str());
-    auto r = run(fmt::format("{} stop --dir {} --purge", m_script, m_dir), 180);
-    if (r.exit_code != 0) std::fprintf(stderr, "monitor_scale: sandbox stop: %s\n", tail(r.out, 10).c_str());
-  }
-
- private:
-  std::string m_script;
-  std::string m_dir;
-  bool m_started = false;
-};
 
 // ------------------------------------------------------------ config
 
@@ -328,130 +230,6 @@ bool write_config(const Options& o, const fs::path& dir) {
 }
 
 // ------------------------------------------------------------ mhad
-
-class Mhad {
- public:
-  Mhad(std::string binary, fs::path dir) : m_binary(std::move(binary)), m_dir(std::move(dir)) {}
-  ~Mhad() { stop(); }
-
-  pid_t pid() const { return m_pid; }
-  fs::path log_path() const { return m_dir / "mhad.log"; }
-
-  bool start() {
-    std::string log = log_path().string();
-    std::string config = (m_dir / "mhad.toml").string();
-    ::unlink((m_dir / "mhad.sock").c_str());
-    ::truncate(log.c_str(), 0);
-    m_pid = ::fork();
-    if (m_pid < 0) return false;
-    if (m_pid == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      int null = ::open("/dev/null", O_RDONLY);
-      ::dup2(null, STDIN_FILENO);
-      ::dup2(fd, STDOUT_FILENO);
-      ::dup2(fd, STDERR_FILENO);
-      // 3N sockets plus epoll and the control socket: allow what the hard limit does.
-      rlimit limit{};
-      if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-      }
-      ::unsetenv("NOTIFY_SOCKET");
-      ::unsetenv("JOURNAL_STREAM");
-      ::signal(SIGINT, SIG_DFL);
-      ::signal(SIGTERM, SIG_DFL);
-      ::execl(m_binary.c_str(), m_binary.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline && !g_interrupted) {
-      if (!alive()) return false;
-      if (request("version", 2s)) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  }
-
-  bool alive() {
-    if (m_pid <= 0) return false;
-    int status = 0;
-    if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-      std::fprintf(stderr, "monitor_scale: mhad exited (%s %d)\n", WIFEXITED(status) ? "status" : "signal",
-                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-      m_pid = -1;
-      return false;
-    }
-    return true;
-  }
-
-  // SIGTERM by PID; SIGKILL after 10 s.
-  void stop() {
-    if (m_pid <= 0) return;
-    ::kill(m_pid, SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (::waitpid(m_pid, nullptr, WNOHANG) == m_pid) {
-        m_pid = -1;
-        return;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    std::fprintf(stderr, "monitor_scale: mhad did not stop within 10 s of SIGTERM; SIGKILL\n");
-    ::kill(m_pid, SIGKILL);
-    ::waitpid(m_pid, nullptr, 0);
-    m_pid = -1;
-  }
-
-  // One request, its result object (nullopt on any failure, said on stderr).
-  std::optional<json> request(const std::string& cmd, std::chrono::milliseconds timeout) const {
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return std::nullopt;
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::string path = (m_dir / "mhad.sock").string();
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    std::string line = mha::protocol::make_request(1, cmd);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
-      ::close(fd);
-      return std::nullopt;
-    }
-    std::string buffer;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::array<char, 65536> chunk{};
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      ssize_t n = ::read(fd, chunk.data(), chunk.size());
-      if (n <= 0) break;
-      buffer.append(chunk.data(), static_cast<std::size_t>(n));
-      std::size_t nl;
-      while ((nl = buffer.find('\n')) != std::string::npos) {
-        auto reply = mha::protocol::parse_reply(std::string_view(buffer).substr(0, nl));
-        buffer.erase(0, nl + 1);
-        if (!reply) {
-          std::fprintf(stderr, "monitor_scale: %s: %s\n", cmd.c_str(), reply.error().message.c_str());
-          ::close(fd);
-          return std::nullopt;
-        }
-        if (reply->kind == mha::protocol::Reply::Kind::event) continue;
-        ::close(fd);
-        if (reply->kind == mha::protocol::Reply::Kind::error) {
-          std::fprintf(stderr, "monitor_scale: %s: %s\n", cmd.c_str(), reply->body.dump().c_str());
-          return std::nullopt;
-        }
-        return reply->body;
-      }
-    }
-    ::close(fd);
-    return std::nullopt;
-  }
-
- private:
-  std::string m_binary;
-  fs::path m_dir;
-  pid_t m_pid = -1;
-};
 
 // Cluster names seen healthy in one status reply.
 std::set<std::string> healthy_clusters(const json& status) {
@@ -643,6 +421,7 @@ int bench(const Options& o, Sandbox& sandbox, Mhad& mhad) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  g_program = "monitor_scale";
   auto options = parse_args(argc, argv);
   if (!options) return 64;
   if (::geteuid() != 0) {

@@ -1,0 +1,76 @@
+// Shared by the benchmarks in bench/: run a shell command with a bound,
+// drive the loopback sandbox (tests/sandbox/sandbox.sh), and start, ask and
+// stop one mhad by PID. Messages go to stderr prefixed with g_program.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mha::bench {
+
+extern const char* g_program;                  // "monitor_scale", "failover", ...
+extern volatile std::sig_atomic_t g_interrupted;  // set by on_signal (SIGINT/SIGTERM)
+void on_signal(int);
+
+struct CommandOutput {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+// `command` through sh, killed after timeout_seconds (coreutils timeout).
+CommandOutput run(const std::string& command, int timeout_seconds);
+std::string trim(std::string s);
+std::string tail(const std::string& text, int lines);
+
+// The loopback sandbox in `dir`: 3 servers (master + 2 replicas).
+class Sandbox {
+ public:
+  static constexpr int k_servers = 3;
+  Sandbox(std::string script, std::string dir) : m_script(std::move(script)), m_dir(std::move(dir)) {}
+  // Starts it (or finds it running) with room for `connections` clients
+  // per server; an already running one gets SET GLOBAL max_connections.
+  bool start(int connections, const std::string& log_path);
+  std::optional<std::string> sql(int host, const std::string& statement) const;
+  std::vector<pid_t> mariadbd_pids() const;
+  // stop --purge, if this object started it.
+  void stop();
+  const std::string& script() const { return m_script; }
+  const std::string& dir() const { return m_dir; }
+
+ private:
+  std::string m_script;
+  std::string m_dir;
+  bool m_started = false;
+};
+
+// One mhad on DIR/mhad.toml, its log in DIR/mhad.log, socket DIR/mhad.sock.
+class Mhad {
+ public:
+  Mhad(std::string binary, std::filesystem::path dir) : m_binary(std::move(binary)), m_dir(std::move(dir)) {}
+  ~Mhad() { stop(); }
+  Mhad(const Mhad&) = delete;
+  Mhad& operator=(const Mhad&) = delete;
+
+  pid_t pid() const { return m_pid; }
+  std::filesystem::path log_path() const { return m_dir / "mhad.log"; }
+  bool start();
+  bool alive();
+  // SIGTERM by PID; SIGKILL after 10 s.
+  void stop();
+  // One request, its result object (nullopt on any failure, said on stderr).
+  std::optional<nlohmann::json> request(const std::string& cmd, std::chrono::milliseconds timeout) const;
+
+ private:
+  std::string m_binary;
+  std::filesystem::path m_dir;
+  pid_t m_pid = -1;
+};
+
+}  // namespace mha::bench
