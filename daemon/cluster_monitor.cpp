@@ -173,6 +173,20 @@ void ClusterMonitor::set_master(std::size_t index) {
   m_opinion_timer = 0;
 }
 
+std::shared_ptr<RemoteShell> ClusterMonitor::lend_shell(std::size_t index) {
+  ServerSlot& slot = m_slots[index];
+  if (slot.ssh_busy || !slot.shell) return nullptr;
+  return std::move(slot.shell);  // run_ssh_job skips a slot without a shell
+}
+
+void ClusterMonitor::return_shell(std::size_t index) {
+  ServerSlot& slot = m_slots[index];
+  if (slot.shell || slot.ssh_busy) return;
+  const auto& server = m_config.servers[index];
+  slot.shell = m_seams.make_shell(
+      SshEndpoint{server.ssh_host, server.ssh_port, server.ssh_user, server.ssh_key, server.ssh_connection_timeout});
+}
+
 void ClusterMonitor::fence_returning(std::size_t index) {
   ServerSlot& slot = m_slots[index];
   if (slot.sql_busy || !slot.session || !slot.observation.flavor) return;

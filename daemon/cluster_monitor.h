@@ -88,6 +88,11 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   // topology differences are not logged: mid-failover the replicas point at
   // each other for a while, which must not make a replica "the master".
   void set_failover_running(bool running) { m_failover_running = running; }
+  // Hands the kept SSH session to server `index`'s host to the failover (a
+  // command on it costs milliseconds, a fresh login ~150-400 ms), or null if
+  // a job is using it. The monitor gets a fresh one back with return_shell().
+  std::shared_ptr<RemoteShell> lend_shell(std::size_t index);
+  void return_shell(std::size_t index);
 
  private:
   struct ServerSlot {

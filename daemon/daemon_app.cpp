@@ -215,11 +215,12 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
     for (const auto& p : host->processes) request.master_pids.push_back(p.pid);
   auto observations = monitor.observations();
   request.master_last_seen = observations[*master];
+  if (request.master_ssh_reachable) request.master_shell = monitor.lend_shell(*master);
+  const std::size_t dead_master = *master;
   const auto& state = m_states[cluster].state;
   request.last_failover = last_completed_failover(state);
   m_parked.erase(cluster);
   monitor.set_failover_running(true);
-  auto started_at = std::chrono::system_clock::now();
   log_notice({{"CLUSTER", cluster}, {"EVENT", "failover_start"}, {"OLD_MASTER", config.servers[*master].name},
               {"MESSAGE_ID", std::string(k_message_failover_start)}},
              "{} failover of '{}' starting: master '{}' is {}", manual ? "manual" : "automatic", cluster,
@@ -236,8 +237,8 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
                        ? ": " + detail["detail"].get<std::string>()
                        : std::string());
       },
-      [this, cluster, requester, started_at](const FailoverReport& report) {
-        (void)started_at;
+      [this, cluster, requester, dead_master](const FailoverReport& report) {
+        if (auto it = m_monitors.find(cluster); it != m_monitors.end()) it->second->return_shell(dead_master);
         on_failover_done(cluster, report, requester);
       });
   return std::nullopt;

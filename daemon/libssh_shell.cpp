@@ -81,7 +81,11 @@ Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::mi
     bool fresh = m_session == nullptr;
     if (fresh)
       if (auto r = connect(); !r) return r.error();
-    long timeout_s = static_cast<long>(std::max<long long>(1, (timeout.count() + 999) / 1000));
+    // Blocking steps (channel open, exec) wait at most the connect timeout,
+    // and never longer than the command may take; output is read with the
+    // command's own deadline below.
+    const auto blocking = std::min(timeout, m_endpoint.connect_timeout);
+    long timeout_s = static_cast<long>(std::max<long long>(1, (blocking.count() + 999) / 1000));
     ssh_options_set(m_session, SSH_OPTIONS_TIMEOUT, &timeout_s);
     ssh_channel channel = ssh_channel_new(m_session);
     if (channel == nullptr || ssh_channel_open_session(channel) != SSH_OK) {
@@ -90,7 +94,7 @@ Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::mi
       if (fresh) return make_error(Errc::network, "ssh {}: cannot open a channel", m_endpoint.host);
       if (std::chrono::steady_clock::now() - started > std::chrono::seconds(1))
         return make_error(Errc::timeout, "ssh {}: the kept session does not answer (no channel within {} ms)",
-                          m_endpoint.host, timeout.count());
+                          m_endpoint.host, blocking.count());
       continue;
     }
     std::string cmd(command);

@@ -529,7 +529,7 @@ class Run {
 
   // "" when every pid is gone, else why not.
   std::string kill_frozen(const ServerConfig& old) {
-    auto shell = m_env.make_shell ? m_env.make_shell(old) : nullptr;
+    std::shared_ptr<RemoteShell> shell = master_shell();
     if (!shell) return fmt::format("no SSH session to '{}'", old.name);
     for (int pid : m_request.master_pids) {
       // mysqld runs as another user: a non-root ssh_user needs sudo (as for the VIP).
@@ -718,7 +718,7 @@ class Run {
                                       "not read"
                                     : "the dead master's host did not answer SSH, its binlog was not read");
     if (!m_env.salvage) return not_read("binlog salvage is not available");
-    auto shell = m_env.make_shell ? m_env.make_shell(server(m_dead)) : nullptr;
+    std::shared_ptr<RemoteShell> shell = master_shell();
     if (!shell) return not_read("no SSH session to the dead master's host");
     const Flavor master_flavor = master.flavor ? *master.flavor : flavor(*m_latest);
     SalvageRequest req{master_flavor, {}, {}, {}, {}, m_env.wait_timeout};
@@ -740,6 +740,13 @@ class Run {
       step(fmt::format("{}: no binlog events past {} (nothing lost).", address(server(m_dead)), received));
     else
       step(fmt::format("Saved {} transactions from the dead master's binlog, up to {}.", s.transactions, s.last_gtid));
+  }
+
+  // The kept session the monitor lent, else a fresh login.
+  std::shared_ptr<RemoteShell> master_shell() {
+    if (m_request.master_shell) return m_request.master_shell;
+    if (!m_env.make_shell) return nullptr;
+    return m_env.make_shell(server(m_dead));
   }
 
   static std::string semi_sync_status(const ServerObservation& obs) {

@@ -69,6 +69,9 @@ struct FailoverRequest {
   bool master_ssh_reachable = false;
   bool master_frozen = false;     // detector's "frozen" verdict: the process may wake up
   std::vector<int> master_pids;   // mysqld pids seen over SSH, killed when frozen
+  // The monitor's kept SSH session to the dead master's host, if it could
+  // be lent: salvage and the frozen-master kill use it instead of a login.
+  std::shared_ptr<RemoteShell> master_shell;
   std::optional<std::chrono::system_clock::time_point> last_failover;
   std::string evidence;           // the detector's evidence, for the report
   // The monitor's last observation of the master (flavor, GTIDs, settings,
