@@ -484,7 +484,7 @@ class Run {
                                 "the old master: take it off by hand, then mhactl failover)",
                                 old.name, v.detail));
       if (v.warning) note(fmt::format("VIP release on '{}' warned: {}", old.name, v.detail));
-      step(fmt::format("Invalidated master IP address on {}.", address(old)));
+      step(fmt::format("Invalidated master IP address on {} ({}).", address(old), v.detail));
     } else {
       note("no VIP configured: clients must find the new master by themselves");
     }
@@ -670,7 +670,7 @@ class Run {
         note(fmt::format("VIP not moved to '{}': {}", name(n), v.detail));
       } else {
         if (v.warning) note(fmt::format("VIP move to '{}' warned: {}", name(n), v.detail));
-        step(fmt::format("{}: OK: Activated master IP address.", address(server(n))));
+        step(fmt::format("{}: OK: Activated master IP address ({}).", address(server(n)), v.detail));
       }
     }
     m_phase_detail = fmt::format("'{}' promoted{}", name(n),

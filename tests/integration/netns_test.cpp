@@ -5,6 +5,9 @@
 // that move the VIP.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -239,4 +242,70 @@ TEST_CASE("netns: the master's whole host cut off (link down), semi-sync on: no 
   CHECK(fenced);
   CHECK(holds_vip(sandbox, 1));
   CHECK(mhad.status()["clusters"][0]["awaiting_rejoin"] == "master");
+}
+
+TEST_CASE("netns: the MHA field guide's master_ip_failover script moves the VIP in a real failover, unchanged",
+          "[integration][netns][failover]") {
+  NetnsSandbox sandbox;
+  // The script as MHA users run it (tests/fixtures: only its VIP constant
+  // changed). It calls plain `ssh HOST`: a wrapper first in mhad's PATH adds
+  // the sandbox's key, as ~/.ssh would on a real manager host.
+  const std::string script = k_dir + "/master_ip_failover";
+  REQUIRE(run("install -m 0755 " + std::string(MHA_SOURCE_DIR) + "/tests/fixtures/seed001_master_ip_failover.pl " +
+              script)
+              .exit_code == 0);
+  const std::string bin = k_dir + "/bin";
+  REQUIRE(run("mkdir -p " + bin).exit_code == 0);
+  {
+    std::ofstream wrapper(bin + "/ssh");
+    wrapper << "#!/bin/sh\nexec /usr/bin/ssh -i " << sandbox.env.at("MHA_SANDBOX_SSH_KEY")
+            << " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR "
+               "\"$@\"\n";
+  }
+  REQUIRE(run("chmod 0755 " + bin + "/ssh").exit_code == 0);
+  const std::string cluster_file = k_dir + "/mhad/clusters.d/sandbox.toml";
+  std::string config;
+  {
+    std::ifstream in(cluster_file);
+    config.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto at = config.find("auto_failover = true\n");
+  REQUIRE(at != std::string::npos);
+  config.insert(at, "master_ip_failover_script = \"" + script + "\"\n");
+  std::ofstream(cluster_file) << config;
+
+  Mhad mhad(k_dir + "/mhad");
+  REQUIRE(mhad.start({{"PATH", bin + ":" + std::string(std::getenv("PATH"))}}));
+  REQUIRE(wait_until(20s, [&] {
+    auto s = mhad.status();
+    return s.is_object() && s["clusters"][0]["health"] == "ok";
+  }));
+  // As the guide sets it up: the VIP as a /32 on the master's interface.
+  std::string vip = sandbox.env.at("MHA_SANDBOX_VIP");
+  vip = vip.substr(0, vip.find('/')) + "/32";
+  REQUIRE(run("ip netns exec " + sandbox.ns(0) + " ip addr add " + vip + " dev eth0").exit_code == 0);
+  std::this_thread::sleep_for(6s);
+  WriteLoad load(sandbox.env.at("MHA_SANDBOX_MASTER"));
+  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
+  REQUIRE(run(sandbox_script() + " kill 0 KILL --dir " + k_dir).exit_code == 0);
+  load.stop();
+  auto acked = load.acked();
+  json failover;
+  bool done = wait_until(60s, [&] { return !(failover = last_failover(mhad.status())).is_null(); });
+  auto log = mhad.log();
+  INFO(log);
+  REQUIRE(done);
+  CHECK(failover["result"] == "completed");
+  CHECK(failover["new_master"] == "slave1");
+  // The script's own work: the VIP (as /32) moved from the old master's host
+  // to the new master's, over the script's ssh calls.
+  CHECK(holds_vip(sandbox, 1));
+  CHECK_FALSE(holds_vip(sandbox, 0));
+  CHECK(log.find("master_ip_failover") != std::string::npos);
+  CHECK(log.find("connected through the VIP") != std::string::npos);
+  CHECK(sql(1, "SELECT @@read_only") == "0");
+  CHECK(missing_from(acked, ids_on_netns(1)).empty());
+  // MHA's interface hands the script the password on its command line; it
+  // must still never reach mhad's log.
+  CHECK(log.find("mhapass") == std::string::npos);
 }
