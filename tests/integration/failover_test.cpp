@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "integration/failover_support.h"
@@ -185,4 +186,37 @@ TEST_CASE("a replica that dies during the failover is reported; the others are r
   auto table = run(mhactl_path() + " --socket " + mhad.socket() + " status");
   INFO(table.out);
   CHECK(table.out.find("not recovered: slave2: ") != std::string::npos);
+}
+
+TEST_CASE("no_master is never promoted: the candidate is left out and the other replica takes over",
+          "[integration][failover]") {
+  FreshSandboxAfter rebuild;
+  const std::string dir = config_dir();
+  // slave1 was the candidate_master; make it no_master instead.
+  const std::string cluster_file = dir + "/clusters.d/sandbox.toml";
+  std::string config;
+  {
+    std::ifstream in(cluster_file);
+    config.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string candidate = "candidate_master = true\n";
+  auto at = config.find(candidate);
+  REQUIRE(at != std::string::npos);
+  config.replace(at, candidate.size(), "no_master = true\n");
+  std::ofstream(cluster_file) << config;
+
+  Mhad mhad(dir);
+  start_ready(mhad);
+  WriteLoad load(k_hosts[0]);
+  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
+  REQUIRE(run(sandbox_script() + " kill 0 KILL").exit_code == 0);
+  load.stop();
+  auto acked = load.acked();
+  json failover;
+  bool done = wait_until(30s, [&] { return !(failover = last_failover(mhad.status())).is_null(); });
+  INFO(mhad.log());
+  REQUIRE(done);
+  CHECK(failover["result"] == "completed");
+  CHECK(failover["new_master"] == "slave2");
+  check_outcome(acked, "slave2", mhad);
 }
