@@ -59,8 +59,8 @@ int DaemonApp::run() {
     log_error({}, "state directory: {}; verdicts and failovers will not survive a restart", r.error().message);
   load_states();
 
-  m_loop.on_signal(SIGTERM, [this] { m_loop.stop(); });
-  m_loop.on_signal(SIGINT, [this] { m_loop.stop(); });
+  m_loop.on_signal(SIGTERM, [this] { request_stop("SIGTERM"); });
+  m_loop.on_signal(SIGINT, [this] { request_stop("SIGINT"); });
   m_loop.on_signal(SIGHUP, [this] { (void)reload("SIGHUP"); });
 
   start_monitors();
@@ -102,6 +102,21 @@ int DaemonApp::run() {
   m_monitors.clear();
   m_server.reset();
   return 0;
+}
+
+// Stopping in the middle of a failover would leave its last phases undone
+// and its report unwritten; the phases' waits are bounded, so the stop waits
+// for it (the loop keeps running: the failover reports through it). A second
+// signal stops at once; the interrupted failover is then parked on restart.
+void DaemonApp::request_stop(std::string_view why) {
+  if (!m_failovers->any_running() || m_stop_requested) {
+    if (m_stop_requested) log_warning({}, "{} again: stopping now, in the middle of the failover", why);
+    m_loop.stop();
+    return;
+  }
+  m_stop_requested = true;
+  log_warning({}, "{}: a failover is running; stopping as soon as it has finished (send it again to stop now)", why);
+  sd_notify(0, "STATUS=stopping after the running failover");
 }
 
 void DaemonApp::start_monitors() {
@@ -185,6 +200,7 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
   auto& monitor = *it->second;
   const auto& config = monitor.config();
   if (m_failovers->running(cluster)) return make_error(Errc::internal, "a failover of '{}' is already running", cluster);
+  if (m_stop_requested) return make_error(Errc::internal, "mhad is stopping: no new failover of '{}'", cluster);
   if (!manual && !config.auto_failover)
     return make_error(Errc::config, "auto_failover is off for '{}': detect and report only; run mhactl failover to fail over by hand",
                       cluster);
@@ -313,6 +329,10 @@ void DaemonApp::on_failover_done(const std::string& cluster, const FailoverRepor
     else
       requester->fail(Error{report.result == FailoverResult::refused ? Errc::bad_request : Errc::internal,
                             report.refusal.empty() ? report.text() : report.refusal});
+  }
+  if (m_stop_requested && !m_failovers->any_running()) {
+    log_notice({}, "the failover of '{}' has finished: stopping as asked", cluster);
+    m_loop.stop();
   }
 }
 

@@ -54,6 +54,7 @@ class DaemonApp {
   std::optional<Error> start_failover(const std::string& cluster, bool manual, bool force, const std::string& to,
                                       std::shared_ptr<Responder> requester);
   bool persist_phase(const std::string& cluster, FailoverPhase phase);
+  void request_stop(std::string_view why);
   void on_failover_done(const std::string& cluster, const FailoverReport& report,
                         std::shared_ptr<Responder> requester);
   void cmd_check(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
@@ -76,6 +77,7 @@ class DaemonApp {
   // Clusters whose failover was interrupted (mhad died mid-way): no automatic
   // failover until an operator looked (mhactl failover --force).
   std::map<std::string, std::string> m_parked;
+  bool m_stop_requested = false;  // SIGTERM during a failover: stop when it ends
   MonoTime m_started{};
   std::string m_last_status;
 };

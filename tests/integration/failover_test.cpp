@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <fstream>
 #include <iterator>
@@ -219,4 +220,30 @@ TEST_CASE("no_master is never promoted: the candidate is left out and the other 
   CHECK(failover["result"] == "completed");
   CHECK(failover["new_master"] == "slave2");
   check_outcome(acked, "slave2", mhad);
+}
+
+TEST_CASE("SIGTERM during a failover: mhad finishes it, reports, then stops", "[integration][failover]") {
+  FreshSandboxAfter rebuild;
+  Mhad mhad(config_dir());
+  start_ready(mhad, {{"MHAD_TEST_PAUSE_AT_PHASE", "recover_replicas:3000"}});
+  WriteLoad load(k_hosts[0]);
+  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
+  REQUIRE(run(sandbox_script() + " kill 0 KILL").exit_code == 0);
+  load.stop();
+  auto acked = load.acked();
+  REQUIRE(wait_until(20s, [&] { return mhad.log().find("MHAD_TEST_PAUSE_AT_PHASE=") != std::string::npos; }));
+  mhad.signal(SIGTERM);  // slave1 is promoted, slave2 not yet repointed
+  int status = mhad.wait_exit(30s);
+  auto log = mhad.log();
+  INFO(log);
+  REQUIRE(status != -1);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(log.find("a failover is running; stopping as soon as it has finished") != std::string::npos);
+  CHECK(log.find("RESULT=completed") != std::string::npos);
+  // Finished, not abandoned: the other replica follows the new master.
+  Mhad again(config_dir());
+  REQUIRE(again.start());
+  check_outcome(acked, "slave1", again);
+  CHECK(again.status()["clusters"][0]["needs_operator"].is_null());
 }
