@@ -734,7 +734,10 @@ class Run {
     for (const auto& w : s.warnings) note(fmt::format("binlog salvage on '{}': {}", name(m_dead), w));
     m_report.lost_writes_risk = "none known";
     m_report.salvaged_transactions = s.transactions;
-    if (!s.last_gtid.empty()) m_report.last_master_gtid = s.last_gtid;
+    // The binlog itself says what the master had last: the salvaged events'
+    // last GTID, or, with nothing past it, what the most advanced replica
+    // received (the monitor's last look may be a ping interval old).
+    m_report.last_master_gtid = s.last_gtid.empty() ? received : s.last_gtid;
     m_salvaged_sql = s.sql;
     if (s.transactions == 0 || s.sql.empty())
       step(fmt::format("{}: no binlog events past {} (nothing lost).", address(server(m_dead)), received));

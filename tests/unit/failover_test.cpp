@@ -618,3 +618,18 @@ TEST_CASE("failover without repl_password keeps the replicas' stored password", 
   CHECK_THAT(actions[1], Contains("USER='repl'"));
   CHECK_THAT(actions[1], !Contains("PASSWORD"));
 }
+
+TEST_CASE("nothing to salvage: the last GTID of the old master is what the replicas received", "[failover]") {
+  // Not the monitor's last look at the master, which may be a ping interval old.
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  fx.request.master_ssh_reachable = true;
+  fx.request.master_last_seen->gtid_executed = fx.cluster.gtids(100);
+  auto report = fx.run();
+  REQUIRE(report.result == FailoverResult::completed);
+  REQUIRE(fx.salvage_calls.size() == 1);
+  CHECK(report.salvaged_transactions == 0);
+  CHECK(report.lost_writes_risk == "none known");
+  CHECK(report.last_master_gtid == fx.salvage_calls[0].start_position);
+  CHECK(report.last_master_gtid != fx.cluster.gtids(100));
+}
