@@ -217,6 +217,14 @@ std::string Flavor::fence_writes_sql() const {
 
 std::string Flavor::unfence_writes_sql() const { return "SET GLOBAL read_only=0"; }
 
+std::vector<std::string> Flavor::write_while_read_only_privileges() const {
+  if (is_mariadb()) {
+    if (m_version.at_least(10, 11, 0)) return {"ALL PRIVILEGES", "READ ONLY ADMIN"};
+    return {"ALL PRIVILEGES", "SUPER"};
+  }
+  return {"ALL PRIVILEGES", "SUPER", "CONNECTION_ADMIN"};
+}
+
 std::string Flavor::admin_writes_sql() const {
   if (is_mariadb()) return "";
   return "SET GLOBAL super_read_only=0";

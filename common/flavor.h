@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mha {
 
@@ -133,6 +134,12 @@ class Flavor {
   // MySQL: super_read_only=0 (read_only stays 1). MariaDB: "" — its
   // read_only does not stop SUPER / READ ONLY ADMIN.
   std::string admin_writes_sql() const;
+  // Global privileges that let a user write while read_only=1 (any one of
+  // them; ALL PRIVILEGES includes each). mhad's user needs one to apply
+  // salvaged events before promotion. MariaDB >= 10.11: READ ONLY ADMIN
+  // (SUPER no longer includes it); older MariaDB: SUPER; MySQL: SUPER or
+  // CONNECTION_ADMIN.
+  std::vector<std::string> write_while_read_only_privileges() const;
 
   // --- binlog tool ---------------------------------------------------------
   std::string_view binlog_tool() const;

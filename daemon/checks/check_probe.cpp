@@ -156,8 +156,40 @@ ServerProbe probe_server(SqlSession& session, const SqlEndpoint& endpoint, const
     else
       probe.repl_user_can_replicate = std::strtoul(count->scalar().value_or("0").c_str(), nullptr, 10) > 0;
   }
+  // Without a privilege to write under read_only, salvaged events cannot be
+  // applied to the new master before it is promoted.
+  if (auto grants = session.query("SHOW GRANTS"); !grants) {
+    probe.own_grants_error = grants.error().message;
+  } else {
+    std::vector<std::string> lines;
+    for (const auto& row : grants->rows)
+      if (!row.empty() && row[0]) lines.push_back(*row[0]);
+    probe.own_privileges = global_privileges(lines);
+  }
   session.close();
   return probe;
+}
+
+std::set<std::string> global_privileges(const std::vector<std::string>& show_grants_lines) {
+  std::set<std::string> out;
+  for (const auto& line : show_grants_lines) {
+    if (line.rfind("GRANT ", 0) != 0) continue;
+    const auto on = line.find(" ON *.* TO ");
+    if (on == std::string::npos) continue;
+    std::string list = line.substr(6, on - 6);
+    std::size_t from = 0;
+    while (from <= list.size()) {
+      auto comma = list.find(',', from);
+      std::string item = list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+      while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      for (auto& c : item) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (!item.empty()) out.insert(item);
+      if (comma == std::string::npos) break;
+      from = comma + 1;
+    }
+  }
+  return out;
 }
 
 HostProbe probe_host(RemoteShell& shell, const ServerConfig& server, bool is_master, const ServerObservation& obs,

@@ -13,8 +13,10 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mha {
 
@@ -44,6 +46,9 @@ HostProbe probe_host(RemoteShell& shell, const ServerConfig& server, bool is_mas
                      const std::optional<MasterStatus>& master_status = std::nullopt);
 
 // Parsing helpers, pure, for tests.
+// The global privileges in SHOW GRANTS lines ("GRANT A, B ON *.* TO ..."),
+// upper case; grants on databases, tables and roles are left out.
+std::set<std::string> global_privileges(const std::vector<std::string>& show_grants_lines);
 // "mysql-bin.000012" -> "mysql-bin"; "" when it has no numeric extension.
 std::string binlog_prefix_of_file(std::string_view file);
 // Lines of `ls -1` output that are binlog files of `prefix` ("prefix." and

@@ -214,6 +214,7 @@ class Evaluation {
     semi_sync();
     net_timeout();
     repl_privilege();
+    admin_write_privilege();
     candidates();
     ssh();
     binlog_dir();
@@ -845,6 +846,40 @@ class Evaluation {
                       name, seconds, s.config->name, seconds),
           fmt::format("on '{}': SET GLOBAL {}=4 (and in my.cnf); {}; {}; {}", s.config->name, name,
                       f.stop_replica_sql(), heartbeat, f.start_replica_sql()));
+    }
+  }
+
+  // mhad's user applies the events salvaged from a dead master's binlog to
+  // the new master while it is still read_only: without the privilege to
+  // write there, that failover stops (needs_operator) instead of finishing.
+  void admin_write_privilege() {
+    const Server* m = master_server();
+    for (const auto& s : m_servers) {
+      if (!s.reachable || &s == m || !is_candidate(s) || !s.probe->obs.flavor) continue;
+      const auto& p = *s.probe;
+      const auto wanted = p.obs.flavor->write_while_read_only_privileges();
+      if (!p.own_privileges) {
+        add("admin_write_privilege", &s, CheckResult::warn,
+            fmt::format("could not read mhad's own grants: {}", p.own_grants_error),
+            fmt::format("check by hand on '{}': SHOW GRANTS FOR '{}'@'<mhad host>' must include one of {}",
+                        s.config->name, m_cluster.user, join(wanted, " / ")));
+        continue;
+      }
+      std::string held;
+      for (const auto& w : wanted)
+        if (p.own_privileges->count(w)) held = w;
+      if (!held.empty()) {
+        ok("admin_write_privilege", &s, fmt::format("mhad's user has {}: it can apply salvaged events while '{}' is "
+                                                    "still read_only",
+                                                    held, s.config->name));
+        continue;
+      }
+      add("admin_write_privilege", &s, CheckResult::fail,
+          fmt::format("mhad's user '{}' has none of {} on '{}': events salvaged from a dead master cannot be applied "
+                      "to it before promotion, and such a failover stops for an operator",
+                      m_cluster.user, join(wanted, " / "), s.config->name),
+          fmt::format("on the master: GRANT {} ON *.* TO '{}'@'<mhad host>' (it replicates to '{}')", wanted.back(),
+                      m_cluster.user, s.config->name));
     }
   }
 

@@ -60,6 +60,7 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -119,6 +120,10 @@ struct ServerProbe {
   std::optional<bool> repl_user_can_replicate;
   std::string repl_user;           // the user checked
   std::string repl_grants_detail;  // why it could not be checked
+  // Global privileges of mhad's own user (SHOW GRANTS, upper case, ON *.*
+  // only). nullopt: could not be read (own_grants_error says why).
+  std::optional<std::set<std::string>> own_privileges;
+  std::string own_grants_error;
   HostProbe host;
 };
 

@@ -141,6 +141,7 @@ std::map<std::string, Rows> mariadb_answers(std::uint32_t server_id, bool master
                                                       {"mysql-bin.000012", "1234", "", "mysql,test"});
   a["SELECT COUNT(*) FROM mysql.user WHERE User = 'myslave' AND Repl_slave_priv = 'Y'"] =
       one_row({"COUNT(*)"}, {"1"});
+  a["SHOW GRANTS"] = one_row({"Grants for mha@%"}, {"GRANT ALL PRIVILEGES ON *.* TO `mha`@`%` WITH GRANT OPTION"});
   return a;
 }
 

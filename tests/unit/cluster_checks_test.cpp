@@ -3,6 +3,7 @@
 // GTID, semi-sync) healthy, then one thing broken at a time.
 #include <catch2/catch.hpp>
 
+#include "daemon/checks/check_probe.h"
 #include "daemon/checks/cluster_checks.h"
 
 #include <algorithm>
@@ -85,6 +86,7 @@ ServerProbe healthy(std::uint32_t server_id, bool master, std::string version = 
   p.master_status = MasterStatus{"mysql-bin.000012", 4567, {}, {}};
   p.repl_user = "myslave";
   p.repl_user_can_replicate = true;
+  p.own_privileges = std::set<std::string>{"ALL PRIVILEGES"};
   p.host.checked = true;
   p.host.ssh_ok = true;
   p.host.binlog_tool_present = true;
@@ -150,7 +152,7 @@ TEST_CASE("check: a healthy MariaDB cluster is all ok", "[check]") {
   CHECK(problems(rows).empty());
   for (auto check : {"reachable", "version", "replication_threads", "read_only", "log_bin", "ssh", "binlog_tool",
                      "remote_workdir", "gtid_strict_mode", "errant_gtids", "gtid_positioning", "slave_net_timeout",
-                     "repl_privilege", "semi_sync", "log_slave_updates"})
+                     "repl_privilege", "semi_sync", "log_slave_updates", "admin_write_privilege"})
     CHECK(has_row(rows, check, "slave1"));
   for (auto check : {"master", "single_writer", "binlog_format", "replication_filters", "binlog_filters", "server_id",
                      "candidates"})
@@ -597,4 +599,48 @@ TEST_CASE("check report as JSON", "[check]") {
                                        {"fix", "turn it on"}});
   CHECK(j["rows"][2]["server"] == "");
   CHECK(check_report_json({})["rows"].empty());
+}
+
+TEST_CASE("check: mhad's user without a privilege to write under read_only fails on candidates", "[check]") {
+  SECTION("MariaDB 10.11: SUPER alone is not enough any more") {
+    auto probes = healthy_cluster();
+    for (auto& p : probes) p.own_privileges = std::set<std::string>{"SUPER", "RELOAD", "REPLICATION SLAVE ADMIN"};
+    auto rows = evaluate(probes);
+    auto row = row_of(rows, "admin_write_privilege", "slave1");
+    CHECK(row.result == CheckResult::fail);
+    CHECK_THAT(row.detail, Catch::Matchers::Contains("none of ALL PRIVILEGES / READ ONLY ADMIN"));
+    CHECK(row.fix == "on the master: GRANT READ ONLY ADMIN ON *.* TO 'root'@'<mhad host>' (it replicates to 'slave1')");
+    CHECK_FALSE(has_row(rows, "admin_write_privilege", "master"));
+  }
+  SECTION("MariaDB 10.11 with READ ONLY ADMIN: ok") {
+    auto probes = healthy_cluster();
+    for (auto& p : probes) p.own_privileges = std::set<std::string>{"READ ONLY ADMIN", "SUPER"};
+    CHECK(row_of(evaluate(probes), "admin_write_privilege", "slave1").result == CheckResult::ok);
+  }
+  SECTION("MySQL 8.0: CONNECTION_ADMIN is enough") {
+    auto probes = healthy_cluster("8.0.36");
+    for (auto& p : probes) p.own_privileges = std::set<std::string>{"SELECT", "CONNECTION_ADMIN"};
+    CHECK(row_of(evaluate(probes), "admin_write_privilege", "slave1").result == CheckResult::ok);
+  }
+  SECTION("grants not readable: warn") {
+    auto probes = healthy_cluster();
+    for (auto& p : probes) {
+      p.own_privileges.reset();
+      p.own_grants_error = "query failed";
+    }
+    CHECK(row_of(evaluate(probes), "admin_write_privilege", "slave1").result == CheckResult::warn);
+  }
+}
+
+TEST_CASE("check: global privileges parsed from SHOW GRANTS, both flavors", "[check]") {
+  CHECK(mha::global_privileges({"GRANT ALL PRIVILEGES ON *.* TO `mha`@`%` IDENTIFIED BY PASSWORD '*6C8989366EAF75BB670AD8EA7A7FC1176A95CEF4' WITH GRANT OPTION"}) ==
+        std::set<std::string>{"ALL PRIVILEGES"});
+  CHECK(mha::global_privileges({"GRANT RELOAD, SUPER, READ ONLY ADMIN ON *.* TO `mha`@`10.%`",
+                                "GRANT SELECT, INSERT ON `mha_test`.* TO `mha`@`10.%`"}) ==
+        std::set<std::string>{"RELOAD", "SUPER", "READ ONLY ADMIN"});
+  // MySQL 8: dynamic privileges on their own line, no space after commas.
+  CHECK(mha::global_privileges({"GRANT SELECT, PROCESS ON *.* TO `mha`@`%`",
+                                "GRANT CONNECTION_ADMIN,REPLICATION_SLAVE_ADMIN ON *.* TO `mha`@`%`",
+                                "GRANT `dba`@`%` TO `mha`@`%`"}) ==
+        std::set<std::string>{"SELECT", "PROCESS", "CONNECTION_ADMIN", "REPLICATION_SLAVE_ADMIN"});
 }
