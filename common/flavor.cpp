@@ -117,6 +117,11 @@ std::string Flavor::gtid_executed_sql() const {
   return "SELECT @@GLOBAL.gtid_executed";
 }
 
+std::string Flavor::read_only_and_gtids_sql() const {
+  if (is_mariadb()) return "SELECT @@GLOBAL.read_only, @@gtid_binlog_pos, @@gtid_slave_pos, @@gtid_current_pos";
+  return "SELECT @@GLOBAL.read_only, @@GLOBAL.gtid_executed";
+}
+
 std::string Flavor::master_status_sql() const {
   if (is_mariadb()) return m_version.at_least(10, 5, 2) ? "SHOW BINLOG STATUS" : "SHOW MASTER STATUS";
   return m_version.at_least(8, 2, 0) ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS";

@@ -82,6 +82,9 @@ class Flavor {
   // MariaDB: one row (gtid_binlog_pos, gtid_slave_pos, gtid_current_pos);
   // MySQL: one row (gtid_executed).
   std::string gtid_executed_sql() const;
+  // The monitor's per-check read, one round trip: @@GLOBAL.read_only, then
+  // the columns of gtid_executed_sql().
+  std::string read_only_and_gtids_sql() const;
   std::string master_status_sql() const;
   // MariaDB: one column (read_only); MySQL: two (read_only, super_read_only).
   std::string read_only_sql() const;

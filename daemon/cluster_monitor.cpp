@@ -90,18 +90,16 @@ ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint,
   obs.server_id = static_cast<std::uint32_t>(std::strtoul(obs.variable("server_id").c_str(), nullptr, 10));
   obs.hostname = obs.variable("hostname");
 
-  // read_only changes at a switchover: read it every cycle, with the GTIDs.
-  auto read_only = scalar_text(session, "SELECT @@GLOBAL.read_only");
-  if (!read_only) return fail(read_only.error().with_context("reading read_only"));
-  obs.read_only = *read_only != "0";
-
-  auto gtids = session.query(obs.flavor->gtid_executed_sql());
-  if (!gtids) return fail(gtids.error().with_context("reading GTID positions"));
-  if (!gtids->rows.empty()) {
-    obs.gtid_executed = gtids->rows[0][0].value_or("");
-    if (obs.flavor->kind() == FlavorKind::mariadb && gtids->rows[0].size() > 1)
-      obs.gtid_slave_pos = gtids->rows[0][1].value_or("");
-  }
+  // read_only changes at a switchover: read it every cycle, with the GTIDs,
+  // in one round trip (at 1000 clusters every query per check counts).
+  auto now_state = session.query(obs.flavor->read_only_and_gtids_sql());
+  if (!now_state) return fail(now_state.error().with_context("reading read_only and GTID positions"));
+  if (now_state->rows.empty() || now_state->rows[0].size() < 2 || !now_state->rows[0][0])
+    return fail(make_error(Errc::parse, "reading read_only and GTID positions: the server returned no row"));
+  const auto& row = now_state->rows[0];
+  obs.read_only = *row[0] != "0";
+  obs.gtid_executed = row[1].value_or("");
+  if (obs.flavor->kind() == FlavorKind::mariadb && row.size() > 2) obs.gtid_slave_pos = row[2].value_or("");
 
   auto status = session.query(obs.flavor->replica_status_sql());
   if (!status) return fail(status.error().with_context("reading replica status"));

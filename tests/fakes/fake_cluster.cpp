@@ -332,6 +332,13 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
     if (maria) return one({"@@read_only"}, {s.read_only ? "1" : "0"});
     return one({"@@read_only", "@@super_read_only"}, {s.read_only ? "1" : "0", s.super_read_only ? "1" : "0"});
   }
+  if (sql == flavor.read_only_and_gtids_sql()) {
+    const std::string ro = s.read_only ? "1" : "0";
+    if (maria)
+      return one({"@@GLOBAL.read_only", "@@gtid_binlog_pos", "@@gtid_slave_pos", "@@gtid_current_pos"},
+                 {ro, s.executed, s.slave_pos, merge(s.executed, s.slave_pos)});
+    return one({"@@GLOBAL.read_only", "@@GLOBAL.gtid_executed"}, {ro, s.executed});
+  }
   if (sql == flavor.gtid_executed_sql()) {
     if (maria)
       return one({"@@gtid_binlog_pos", "@@gtid_slave_pos", "@@gtid_current_pos"},

@@ -117,8 +117,8 @@ std::map<std::string, Rows> mariadb_answers(std::uint32_t server_id, bool master
                                                       {"rpl_semi_sync_master_enabled", "ON"},
                                                       {"rpl_semi_sync_slave_enabled", "ON"},
                                                       {"slave_net_timeout", "4"}});
-  a["SELECT @@GLOBAL.read_only"] = one_row({"@@GLOBAL.read_only"}, {master ? "0" : "1"});
-  a[flavor.gtid_executed_sql()] = one_row({"a", "b", "c"}, {"0-1-25", master ? "" : "0-1-25", "0-1-25"});
+  a[flavor.read_only_and_gtids_sql()] =
+      one_row({"ro", "a", "b", "c"}, {master ? "0" : "1", "0-1-25", master ? "" : "0-1-25", "0-1-25"});
   if (master) {
     Rows none;
     a[flavor.replica_status_sql()] = none;

@@ -108,6 +108,10 @@ TEST_CASE("GTID columns and queries", "[flavor]") {
   CHECK(mariadb(10, 11, 6).gtid_executed_sql() == "SELECT @@gtid_binlog_pos, @@gtid_slave_pos, @@gtid_current_pos");
   CHECK(mysql(5, 7, 42).gtid_executed_sql() == "SELECT @@GLOBAL.gtid_executed");
   CHECK(mysql(8, 4, 0).gtid_executed_sql() == "SELECT @@GLOBAL.gtid_executed");
+  // The monitor's per-check read: read_only first, then the same GTID columns.
+  CHECK(mariadb(10, 11, 6).read_only_and_gtids_sql() ==
+        "SELECT @@GLOBAL.read_only, @@gtid_binlog_pos, @@gtid_slave_pos, @@gtid_current_pos");
+  CHECK(mysql(8, 0, 36).read_only_and_gtids_sql() == "SELECT @@GLOBAL.read_only, @@GLOBAL.gtid_executed");
   CHECK(mariadb(10, 11, 6).received_gtids_column() == "Gtid_IO_Pos");
   CHECK(mysql(8, 0, 36).received_gtids_column() == "Retrieved_Gtid_Set");
   CHECK(mysql(5, 7, 42).received_gtids_column() == "Retrieved_Gtid_Set");

@@ -135,7 +135,6 @@ TEST_CASE("check_server reads a MariaDB replica through the SQL seam", "[topolog
   vars.columns = {"Variable_name", "Value"};
   vars.rows = {{"SERVER_ID", "2"}, {"hostname", "slave1"}, {"log_bin", "ON"}};
   sql.answers[Flavor::inventory_variables_sql()] = vars;
-  sql.answers["SELECT @@GLOBAL.read_only"] = test::FakeSqlSession::row({"@@GLOBAL.read_only"}, {"1"});
   Rows counters;
   counters.columns = {"Variable_name", "Value"};
   counters.rows = {{"Slave_received_heartbeats", "17"}};
@@ -144,8 +143,8 @@ TEST_CASE("check_server reads a MariaDB replica through the SQL seam", "[topolog
   hosts.columns = {"Server_id", "Host", "Port", "Master_id"};
   sql.answers["SHOW SLAVE HOSTS"] = hosts;
   auto flavor = *Flavor::from_version("10.11.19-MariaDB");
-  sql.answers[flavor.gtid_executed_sql()] =
-      test::FakeSqlSession::row({"a", "b", "c"}, {"0-1-25", "0-1-25", "0-1-25"});
+  sql.answers[flavor.read_only_and_gtids_sql()] =
+      test::FakeSqlSession::row({"ro", "a", "b", "c"}, {"1", "0-1-25", "0-1-25", "0-1-25"});
   sql.answers[flavor.replica_status_sql()] = test::FakeSqlSession::row(
       {"Slave_IO_State", "Master_Host", "Master_User", "Master_Port", "Master_Log_File", "Read_Master_Log_Pos",
        "Relay_Master_Log_File", "Exec_Master_Log_Pos", "Slave_IO_Running", "Slave_SQL_Running",
