@@ -648,6 +648,7 @@ class Run {
     } else {
       step(fmt::format("{}: Resetting slave info succeeded.", address(server(n))));
     }
+    if (!fence_old_master_if_back()) return false;
     if (auto r = execute(n, flavor(n).unfence_writes_sql()); !r)
       return stop(FailoverResult::failed, fmt::format("cannot make '{}' writable: {}; it is caught up but read-only",
                                                       name(n), r.error().message));
@@ -675,6 +676,33 @@ class Run {
     }
     m_phase_detail = fmt::format("'{}' promoted{}", name(n),
                                  m_new_master_gtids.empty() ? "" : " at " + m_new_master_gtids);
+    return true;
+  }
+
+  // Just before the new master takes writes. A crashed mysqld restarted by
+  // its service manager (Debian's mariadb.service restarts on abort) may be
+  // back by now, writable, taking direct connections: it must be read-only
+  // before anyone else is writable. Only where the host answered SSH: a
+  // vanished host would only cost a connect timeout here.
+  bool fence_old_master_if_back() {
+    if (!m_ssh_reachable || m_powered_off || !m_env.make_sql) return true;
+    auto sql = m_env.make_sql();
+    if (!sql) return true;
+    SqlEndpoint endpoint = endpoint_of(m_config, server(m_dead), k_dead_master_look);
+    endpoint.connect_timeout = std::min(endpoint.connect_timeout, k_dead_master_look);
+    if (!sql->connect(endpoint)) return true;  // still down
+    const Flavor& f = m_obs[m_dead].flavor ? *m_obs[m_dead].flavor : flavor(*m_new);
+    auto fenced = sql->execute(f.fence_writes_sql());
+    sql->close();
+    if (!fenced)
+      return stop(FailoverResult::needs_operator,
+                  fmt::format("the old master '{}' came back during the failover and could not be made read-only "
+                              "({}): '{}' was NOT made writable, so that only one server takes writes. Make '{}' "
+                              "read-only or stop it, then mhactl failover --force",
+                              name(m_dead), fenced.error().message, name(*m_new), name(m_dead)));
+    note(fmt::format("the old master '{}' came back during the failover: set read-only before '{}' took writes "
+                     "(any write it took meanwhile is not on '{}'; rejoin it with mhactl rejoin)",
+                     name(m_dead), name(*m_new), name(*m_new)));
     return true;
   }
 

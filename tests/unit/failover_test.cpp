@@ -633,3 +633,41 @@ TEST_CASE("nothing to salvage: the last GTID of the old master is what the repli
   CHECK(report.last_master_gtid == fx.salvage_calls[0].start_position);
   CHECK(report.last_master_gtid != fx.cluster.gtids(100));
 }
+
+TEST_CASE("an old master that comes back during the failover is made read-only before the new one is writable",
+          "[failover]") {
+  // A crashed mysqld restarted by its service manager, writable, mid-failover.
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  const Flavor f = fx.flavor();
+  fx.request.master_ssh_reachable = true;
+  auto progress = fx.env.progress;
+  fx.env.progress = [&](FailoverPhase p, const std::string& event, const nlohmann::json& detail) {
+    progress(p, event, detail);
+    if (p == FailoverPhase::recover_master && event == "started") {
+      std::lock_guard lock(fx.cluster.mutex);
+      fx.cluster.server("master").alive = true;
+      fx.cluster.server("master").read_only = false;
+    }
+  };
+  SECTION("fenced, then the failover goes on") {
+    auto report = fx.run();
+    INFO(report.text());
+    REQUIRE(report.result == FailoverResult::completed);
+    CHECK(fx.cluster.actions("master", "recover_master") == Strings{f.fence_writes_sql()});
+    const int fenced = fx.cluster.event_index("master: " + f.fence_writes_sql());
+    const int promoted = fx.cluster.event_index("slave1: SET GLOBAL read_only=0");
+    REQUIRE(fenced >= 0);
+    CHECK(fenced < promoted);
+    CHECK_THAT(report.text(), Contains("the old master 'master' came back during the failover"));
+  }
+  SECTION("cannot be fenced: nothing is made writable") {
+    fx.cluster.server("master").fail[f.fence_writes_sql()] = Error{Errc::auth, "Access denied"};
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::needs_operator);
+    CHECK_FALSE(report.promoted);
+    CHECK_FALSE(fx.anyone_unfenced());
+    CHECK_THAT(report.refusal, StartsWith("the old master 'master' came back during the failover and could not be "
+                                          "made read-only (Access denied)"));
+  }
+}
