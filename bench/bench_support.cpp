@@ -30,6 +30,21 @@ const char* g_program = "bench";
 volatile std::sig_atomic_t g_interrupted = 0;
 void on_signal(int) { g_interrupted = 1; }
 
+int start_benchmark(const char* program, const std::string& work_dir) {
+  g_program = program;
+  if (::geteuid() != 0) {
+    std::fprintf(stderr, "%s: must run as root (the sandbox starts mariadbd as user mysql)\n", program);
+    return 77;
+  }
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  std::error_code ec;
+  fs::create_directories(work_dir, ec);
+  return 0;
+}
+
 CommandOutput run(const std::string& command, int timeout_seconds) {
   CommandOutput result;
   std::string full = fmt::format("timeout --kill-after=10 {} {} 2>&1", timeout_seconds, command);

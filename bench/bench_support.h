@@ -20,6 +20,11 @@ extern const char* g_program;                  // "monitor_scale", "failover", .
 extern volatile std::sig_atomic_t g_interrupted;  // set by on_signal (SIGINT/SIGTERM)
 void on_signal(int);
 
+// What every benchmark does first: set g_program, check for root (the
+// sandbox starts mariadbd as user mysql), route SIGINT/SIGTERM to
+// on_signal, create work_dir. Returns 0, or the exit code to return (77).
+int start_benchmark(const char* program, const std::string& work_dir);
+
 struct CommandOutput {
   int exit_code = -1;
   std::string out;  // stdout and stderr together

@@ -424,16 +424,7 @@ int main(int argc, char** argv) {
   g_program = "monitor_scale";
   auto options = parse_args(argc, argv);
   if (!options) return 64;
-  if (::geteuid() != 0) {
-    std::fprintf(stderr, "monitor_scale: must run as root (the sandbox starts mariadbd as user mysql)\n");
-    return 77;
-  }
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
-  std::error_code ec;
-  fs::create_directories(options->work_dir, ec);
+  if (int rc = start_benchmark("monitor_scale", options->work_dir); rc != 0) return rc;
 
   Sandbox sandbox(std::string(MHA_SOURCE_DIR) + "/tests/sandbox/sandbox.sh", options->sandbox_dir);
   int rc;

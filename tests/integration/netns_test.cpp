@@ -110,21 +110,10 @@ std::string verdict_of(const json& status) {
 TEST_CASE("master's SQL port blocked for mhad only: unreachable_from_manager, never dead", "[integration][netns]") {
   NetnsSandbox sandbox;
   Mhad mhad(k_dir + "/mhad");
-  REQUIRE(mhad.start());
-  REQUIRE(wait_until(20s, [&] {
-    auto s = mhad.status();
-    return s.is_object() && s["clusters"][0]["health"] == "ok";
-  }));
-
-  // The VIP on the master's host is seen over SSH.
-  std::string vip = sandbox.env.at("MHA_SANDBOX_VIP");
-  REQUIRE(run("ip netns exec " + sandbox.ns(0) + " ip addr add " + vip + " dev eth0").exit_code == 0);
-  json vip_status;
-  CHECK(wait_until(15s, [&] {
-    vip_status = mhad.status()["clusters"][0]["vip"];
-    return vip_status["state"] == "held";
-  }));
+  start_with_vip(mhad, sandbox);  // the VIP on the master's host is seen over SSH
+  json vip_status = mhad.status()["clusters"][0]["vip"];
   INFO(vip_status.dump());
+  CHECK(vip_status["state"] == "held");
   CHECK(vip_status["holder"] == "master");
 
   std::string manager = sandbox.env.at("MHA_SANDBOX_MANAGER_ADDR");
