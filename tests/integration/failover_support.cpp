@@ -60,6 +60,18 @@ std::set<int> WriteLoad::acked() {
   return m_acked;
 }
 
+std::set<int> kill_master_under_load(const std::string& signal) {
+  WriteLoad load(k_loopback_hosts[0]);
+  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
+  REQUIRE(run(sandbox_script() + " kill 0 " + signal).exit_code == 0);
+  load.stop();
+  return load.acked();
+}
+
+void wait_for_test_pause(const Mhad& mhad) {
+  REQUIRE(wait_until(20s, [&] { return mhad.log().find("MHAD_TEST_PAUSE_AT_PHASE=") != std::string::npos; }));
+}
+
 std::set<int> ids_on(int host) {
   std::set<int> ids;
   std::istringstream in(sandbox_sql(host, "SELECT id FROM mha_test.acked"));

@@ -52,6 +52,13 @@ class WriteLoad {
   std::thread m_thread;
 };
 
+// Writes through the loopback master until 50 writes are acknowledged, sends
+// its mariadbd `signal` (sandbox.sh kill 0 SIGNAL), stops the load and
+// returns the acknowledged ids. REQUIREs each step.
+std::set<int> kill_master_under_load(const std::string& signal = "KILL");
+// Waits until mhad logs that MHAD_TEST_PAUSE_AT_PHASE holds the failover.
+void wait_for_test_pause(const Mhad& mhad);
+
 // Ids in mha_test.acked on loopback host i.
 std::set<int> ids_on(int host);
 // status.clusters[0].last_failover, or null.

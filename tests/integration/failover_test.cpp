@@ -162,13 +162,9 @@ TEST_CASE("a replica that dies during the failover is reported; the others are r
   FreshSandboxAfter rebuild;
   Mhad mhad(config_dir());
   start_ready(mhad, {{"MHAD_TEST_PAUSE_AT_PHASE", "recover_replicas:4000"}});
-  WriteLoad load(k_hosts[0]);
-  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
-  REQUIRE(run(sandbox_script() + " kill 0 KILL").exit_code == 0);
-  load.stop();
-  auto acked = load.acked();
+  auto acked = kill_master_under_load();
   // slave1 is promoted; before the other replicas are repointed, slave2 dies.
-  REQUIRE(wait_until(20s, [&] { return mhad.log().find("MHAD_TEST_PAUSE_AT_PHASE=") != std::string::npos; }));
+  wait_for_test_pause(mhad);
   REQUIRE(run(sandbox_script() + " kill 2 KILL").exit_code == 0);
   json failover;
   bool done = wait_until(60s, [&] { return !(failover = last_failover(mhad.status())).is_null(); });
@@ -226,12 +222,8 @@ TEST_CASE("SIGTERM during a failover: mhad finishes it, reports, then stops", "[
   FreshSandboxAfter rebuild;
   Mhad mhad(config_dir());
   start_ready(mhad, {{"MHAD_TEST_PAUSE_AT_PHASE", "recover_replicas:3000"}});
-  WriteLoad load(k_hosts[0]);
-  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));
-  REQUIRE(run(sandbox_script() + " kill 0 KILL").exit_code == 0);
-  load.stop();
-  auto acked = load.acked();
-  REQUIRE(wait_until(20s, [&] { return mhad.log().find("MHAD_TEST_PAUSE_AT_PHASE=") != std::string::npos; }));
+  auto acked = kill_master_under_load();
+  wait_for_test_pause(mhad);
   mhad.signal(SIGTERM);  // slave1 is promoted, slave2 not yet repointed
   int status = mhad.wait_exit(30s);
   auto log = mhad.log();
