@@ -164,6 +164,7 @@ ClusterMonitor::~ClusterMonitor() { stop(); }
 
 void ClusterMonitor::set_master(std::size_t index) {
   m_master = index;
+  m_master_set_at = m_loop.now();
   m_detector = FailureDetector(DetectorSettings{m_config.ping_failures, m_config.frozen_master_timeout,
                                                 !m_config.secondary_check_script.empty()});
   m_detector.set_expected_replicas(static_cast<int>(m_slots.size()) - 1);
@@ -370,6 +371,10 @@ void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSessio
 
   if (m_failover_running) return;
   auto all = observations();
+  // After a failover the master is known; observations taken before it (a
+  // replica still following the old master) must not undo that.
+  for (const auto& obs : all)
+    if (obs.checked && obs.checked_at < m_master_set_at) return;
   auto master = find_master(m_config, all, m_master);
   if (master != m_master && master) {
     log_notice({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[*master].name}, {"EVENT", "master_seen"},

@@ -145,6 +145,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   MonoTime m_script_started{};
   bool m_running = false;
   bool m_failover_running = false;
+  MonoTime m_master_set_at{};  // set_master(): older observations cannot re-derive the master
   unsigned m_cycle = 0;
 };
 
