@@ -18,8 +18,8 @@
 #include "daemon/detection/host_probe.h"
 #include "daemon/event_loop.h"
 #include "daemon/remote_shell.h"
+#include "daemon/seams.h"
 #include "daemon/sql_session.h"
-#include "daemon/tcp_probe.h"
 #include "daemon/worker_pool.h"
 
 #include <deque>
@@ -30,21 +30,6 @@
 #include <vector>
 
 namespace mha {
-
-// Factories for the seams, so tests can substitute fakes.
-struct Seams {
-  std::function<std::unique_ptr<SqlSession>()> make_sql;
-  std::function<std::unique_ptr<RemoteShell>(const SshEndpoint&)> make_shell;
-  std::function<TcpState(const std::string&, std::uint16_t, std::chrono::milliseconds)> tcp_probe = mha::tcp_probe;
-};
-
-// What a check of one server does, through the SQL seam. Blocking (worker).
-// `previous` supplies what is not re-read every cycle (version, settings).
-ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint, MonoTime now,
-                               const ServerObservation& previous = {}, bool refresh_inventory = false);
-
-// Which hosts hold the VIP, from `ip -o addr show` output. Pure.
-bool ip_output_has_address(std::string_view ip_output, std::string_view cidr_or_address);
 
 // A verdict as kept in memory (and persisted by the daemon).
 struct VerdictEvent {

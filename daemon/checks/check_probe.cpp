@@ -1,7 +1,7 @@
 #include "daemon/checks/check_probe.h"
 
 #include "common/flavor.h"
-#include "daemon/cluster_monitor.h"
+#include "daemon/server_read.h"
 
 #include <fmt/format.h>
 

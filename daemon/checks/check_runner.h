@@ -6,7 +6,7 @@
 #pragma once
 
 #include "common/config.h"
-#include "daemon/cluster_monitor.h"
+#include "daemon/seams.h"
 #include "daemon/event_loop.h"
 #include "daemon/worker_pool.h"
 

@@ -4,7 +4,7 @@
 #include "common/gtid.h"
 #include "common/log.h"
 #include "common/units.h"
-#include "daemon/cluster_monitor.h"
+#include "daemon/server_read.h"
 #include "daemon/failover/candidate.h"
 #include "daemon/failover/hook_scripts.h"
 

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/topology.h"
-#include "daemon/cluster_monitor.h"
+#include "daemon/server_read.h"
 #include "fakes/fake_sql_session.h"
 
 using namespace mha;
