@@ -186,25 +186,35 @@ std::string Flavor::reset_replica_all_sql() const { return fmt::format("RESET {}
 // MariaDB uses slave_pos: the replica resumes from the GTIDs it applied as a
 // replica. A demoted old master must first copy its binlog position there
 // (SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos); that is the caller's step.
+std::string Flavor::adopt_own_position_sql() const {
+  return is_mariadb() ? "SET GLOBAL gtid_slave_pos = @@gtid_current_pos" : "";
+}
+
+std::string Flavor::server_id_sql() { return "SELECT @@server_id"; }
+
+std::string Flavor::processlist_sql() {
+  return "SELECT ID, USER, HOST, DB, COMMAND, TIME, STATE, INFO FROM information_schema.PROCESSLIST "
+         "WHERE ID <> CONNECTION_ID()";
+}
+
+std::string Flavor::kill_connection_sql(std::uint64_t id) { return fmt::format("KILL CONNECTION {}", id); }
+
 std::string Flavor::change_master_sql(const ReplicationSource& source) const {
-  if (is_mariadb())
-    return fmt::format(
-        "CHANGE MASTER TO MASTER_HOST={}, MASTER_PORT={}, MASTER_USER={}, MASTER_PASSWORD={}, "
-        "MASTER_USE_GTID=slave_pos",
-        sql_quote(source.host), source.port, sql_quote(source.user), sql_quote(source.password));
-  if (m_version.at_least(8, 0, 23))
-    return fmt::format(
-        "CHANGE REPLICATION SOURCE TO SOURCE_HOST={}, SOURCE_PORT={}, SOURCE_USER={}, SOURCE_PASSWORD={}, "
-        "SOURCE_AUTO_POSITION=1{}",
-        sql_quote(source.host), source.port, sql_quote(source.user), sql_quote(source.password),
-        source.get_public_key ? ", GET_SOURCE_PUBLIC_KEY=1" : "");
+  const bool new_syntax = !is_mariadb() && m_version.at_least(8, 0, 23);
+  const char* word = new_syntax ? "SOURCE" : "MASTER";
+  // An empty password is MHA's "[, MASTER_PASSWORD]": the clause is left out
+  // and the replica keeps the password it has (CHANGE MASTER keeps every
+  // option it is not given, on both flavors, even when the host changes).
+  const std::string password =
+      source.password.empty() ? "" : fmt::format(", {}_PASSWORD={}", word, sql_quote(source.password));
+  std::string head = fmt::format("{} TO {}_HOST={}, {}_PORT={}, {}_USER={}{}",
+                                 new_syntax ? "CHANGE REPLICATION SOURCE" : "CHANGE MASTER", word,
+                                 sql_quote(source.host), word, source.port, word, sql_quote(source.user), password);
+  if (is_mariadb()) return head + ", MASTER_USE_GTID=slave_pos";
+  if (new_syntax) return head + ", SOURCE_AUTO_POSITION=1" + (source.get_public_key ? ", GET_SOURCE_PUBLIC_KEY=1" : "");
   // GET_MASTER_PUBLIC_KEY exists from 8.0; 5.7 has no caching_sha2_password.
   const bool public_key = source.get_public_key && m_version.at_least(8, 0, 0);
-  return fmt::format(
-      "CHANGE MASTER TO MASTER_HOST={}, MASTER_PORT={}, MASTER_USER={}, MASTER_PASSWORD={}, "
-      "MASTER_AUTO_POSITION=1{}",
-      sql_quote(source.host), source.port, sql_quote(source.user), sql_quote(source.password),
-      public_key ? ", GET_MASTER_PUBLIC_KEY=1" : "");
+  return head + ", MASTER_AUTO_POSITION=1" + (public_key ? ", GET_MASTER_PUBLIC_KEY=1" : "");
 }
 
 std::string Flavor::wait_for_gtids_sql(std::string_view gtids, std::chrono::seconds timeout) const {

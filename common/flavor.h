@@ -95,6 +95,15 @@ class Flavor {
   static std::string inventory_variables_sql();
   // Counters read every cycle: semi-sync state and the replica's heartbeats.
   static std::string health_status_sql();
+  // One row, one column: the server's server_id (the VIP check compares it).
+  static std::string server_id_sql();
+  // Every connection but the caller's own (ID, USER, HOST, DB, COMMAND,
+  // TIME, STATE, INFO); the same on both flavors. Switchover reads it for
+  // long-running writes and for the client sessions it ends.
+  static std::string processlist_sql();
+  // Ends one connection (not only its statement): the client reconnects and
+  // finds the new master instead of hanging on a read-only one.
+  static std::string kill_connection_sql(std::uint64_t id);
   // Replicas connected to this server (Server_id, Host, Port, ...).
   std::string replica_hosts_sql() const;
 
@@ -112,8 +121,15 @@ class Flavor {
   std::string start_sql_thread_sql() const;
   std::string stop_sql_thread_sql() const;
   std::string reset_replica_all_sql() const;
+  // Run before a server that was a master (or took writes of its own) first
+  // replicates. MariaDB: SET GLOBAL gtid_slave_pos = @@gtid_current_pos, so
+  // that MASTER_USE_GTID=slave_pos starts after what it wrote itself (its
+  // gtid_slave_pos is empty or stale, and it would otherwise ask for its own
+  // transactions again). MySQL: "" (auto-positioning sends gtid_executed).
+  std::string adopt_own_position_sql() const;
   // Points this server at `source` with GTID auto-positioning. Contains the
-  // password: never log the result.
+  // password: never log the result. An empty password leaves the clause out
+  // (the replica keeps the one it has).
   std::string change_master_sql(const ReplicationSource& source) const;
 
   // Blocks until the server has executed `gtids` (a MariaDB position or a

@@ -37,6 +37,24 @@ Result<Request> parse_request(std::string_view line) {
   return request;
 }
 
+Result<std::string> Request::string_arg(std::string_view key, std::string fallback) const {
+  if (!args.is_object()) return fallback;
+  auto it = args.find(key);
+  if (it == args.end() || it->is_null()) return fallback;
+  if (!it->is_string())
+    return make_error(Errc::bad_request, "'{}' must be a string, found {}", key, it->type_name());
+  return it->get<std::string>();
+}
+
+Result<bool> Request::bool_arg(std::string_view key, bool fallback) const {
+  if (!args.is_object()) return fallback;
+  auto it = args.find(key);
+  if (it == args.end() || it->is_null()) return fallback;
+  if (!it->is_boolean())
+    return make_error(Errc::bad_request, "'{}' must be true or false, found {}", key, it->type_name());
+  return it->get<bool>();
+}
+
 std::string make_request(const json& id, std::string_view cmd, const json& extra) {
   json doc = extra.is_object() ? extra : json::object();
   doc["id"] = id;

@@ -28,6 +28,12 @@ struct Request {
   std::string cmd;
   std::string cluster;      // empty = not given
   nlohmann::json args;      // the whole request object, for command-specific keys
+
+  // Command-specific keys, typed. Absent or null: `fallback`. Present with
+  // another type: Errc::bad_request naming the key and the type expected
+  // (a handler returns it as the reply; nothing throws).
+  Result<std::string> string_arg(std::string_view key, std::string fallback = "") const;
+  Result<bool> bool_arg(std::string_view key, bool fallback = false) const;
 };
 
 // Parses one line. Errors (Errc::bad_request) say what is wrong in words an

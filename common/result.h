@@ -32,6 +32,16 @@ enum class Errc {
   unknown_server,
   permission_denied,
   not_supported,
+  // Operator refusals: the command was understood, and the cluster's state
+  // says no. The reply's error.code, so tooling can tell them apart.
+  operation_in_progress,    // a failover, switchover or rejoin is running
+  refused_recent_failover,  // within min_failover_interval of the last one
+  no_candidate,             // no replica can be promoted
+  master_not_dead,          // failover asked for a master that answers
+  auto_failover_off,        // automatic failover disabled by config
+  maintenance,              // automatic failover paused by an operator
+  needs_operator,           // an earlier operation stopped half-way
+  rolled_back,              // the operation undid its changes
   internal,
 };
 
@@ -55,6 +65,14 @@ constexpr std::string_view errc_name(Errc code) {
     case Errc::unknown_server: return "unknown_server";
     case Errc::permission_denied: return "permission_denied";
     case Errc::not_supported: return "not_supported";
+    case Errc::operation_in_progress: return "operation_in_progress";
+    case Errc::refused_recent_failover: return "refused_recent_failover";
+    case Errc::no_candidate: return "no_candidate";
+    case Errc::master_not_dead: return "master_not_dead";
+    case Errc::auto_failover_off: return "auto_failover_off";
+    case Errc::maintenance: return "maintenance";
+    case Errc::needs_operator: return "needs_operator";
+    case Errc::rolled_back: return "rolled_back";
     case Errc::internal: return "internal";
   }
   return "internal";

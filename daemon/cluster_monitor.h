@@ -54,6 +54,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   ClusterHealth health() const;
   Verdict verdict() const { return m_detector.verdict(); }
   const std::vector<std::string>& evidence() const { return m_detector.evidence(); }
+  bool frozen() const { return m_detector.frozen(); }
   std::optional<std::size_t> master() const { return m_master; }
   const std::vector<ServerObservation> observations() const;
 

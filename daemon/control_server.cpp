@@ -231,7 +231,15 @@ void ControlServer::handle_line(Client& client, std::string_view line) {
                                request->cmd, known));
     return;
   }
-  it->second(*request, client.peer, responder);
+  // Handlers read typed arguments and report bad ones; this is the last
+  // line: no exception from one request may end the daemon (and with it a
+  // running failover).
+  try {
+    it->second(*request, client.peer, responder);
+  } catch (const std::exception& e) {
+    log_error({}, "control command '{}' from pid {} failed: {}", request->cmd, client.peer.pid, e.what());
+    responder->fail(make_error(Errc::internal, "'{}' failed inside mhad: {}", request->cmd, e.what()));
+  }
 }
 
 void ControlServer::send(int fd, std::string text) {

@@ -226,7 +226,7 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
   std::string evidence;
   for (const auto& e : monitor.evidence()) evidence += (evidence.empty() ? "" : "; ") + e;
   request.evidence = evidence;
-  request.master_frozen = evidence.find("frozen") != std::string::npos;
+  request.master_frozen = monitor.frozen();
   if (auto host = monitor.host_opinion(*master))
     for (const auto& p : host->processes) request.master_pids.push_back(p.pid);
   auto observations = monitor.observations();

@@ -59,6 +59,7 @@ void FailureDetector::reset() {
   m_host.reset();
   m_script_exit.reset();
   m_evidence.clear();
+  m_frozen = false;
   script_requested = false;
 }
 
@@ -147,7 +148,7 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
   if (m_failures == 0) {
     if (m_verdict == Verdict::healthy || m_verdict == Verdict::alive) return std::nullopt;
     m_verdict = Verdict::alive;
-    return VerdictChange{Verdict::alive, {"manager: the master answers again"}, {}};
+    return VerdictChange{Verdict::alive, false, {"manager: the master answers again"}, {}};
   }
   bool any_sees = false, all_lost = true, any_opinion = false;
   for (const auto& [name, sample] : m_replicas) {
@@ -195,8 +196,9 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
   m_evidence = collect_evidence();
   // Also for dead_host: a frozen mysqld on a host that SSH cannot reach may
   // wake up writable, so the failover must fence it (or stop) either way.
-  if ((next == Verdict::dead || next == Verdict::dead_host) &&
-      (process_stopped || m_last_failure.tcp == TcpState::accepts))
+  const bool frozen = (next == Verdict::dead || next == Verdict::dead_host) &&
+                      (process_stopped || m_last_failure.tcp == TcpState::accepts);
+  if (frozen)
     m_evidence.insert(m_evidence.begin(), "frozen: the port accepts connections but the server does not answer");
   if (next == m_verdict) return std::nullopt;
   // A final verdict stays until the master answers again; only upgrades
@@ -206,7 +208,8 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
     return std::nullopt;
   if (m_verdict == Verdict::unreachable_from_manager && next == Verdict::suspect) return std::nullopt;
   m_verdict = next;
-  return VerdictChange{next, m_evidence, elapsed};
+  m_frozen = frozen;
+  return VerdictChange{next, frozen, m_evidence, elapsed};
 }
 
 }  // namespace mha

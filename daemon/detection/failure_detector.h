@@ -55,6 +55,9 @@ std::string_view replica_view_name(ReplicaView view);
 
 struct VerdictChange {
   Verdict verdict = Verdict::healthy;
+  // dead / dead_host with the port still accepting or the process stopped:
+  // the mysqld may wake up writable, so the failover must kill it first.
+  bool frozen = false;
   std::vector<std::string> evidence;
   std::chrono::milliseconds since_first_failure{0};
 };
@@ -82,6 +85,7 @@ class FailureDetector {
   int failures() const { return m_failures; }
   MonoTime suspect_since() const { return m_suspect_since; }
   const std::vector<std::string>& evidence() const { return m_evidence; }
+  bool frozen() const { return m_frozen; }
   // Set by the monitor once it asked for the script in this failure streak.
   bool script_requested = false;
 
@@ -106,6 +110,7 @@ class FailureDetector {
   std::optional<HostOpinion> m_host;
   std::optional<int> m_script_exit;
   std::vector<std::string> m_evidence;
+  bool m_frozen = false;
 };
 
 // What a replica's observation says about its master. `progress` is a token

@@ -169,7 +169,7 @@ Readiness assess_failover(const ClusterConfig& cluster, const std::vector<Server
     const ServerObservation& obs = observations[i];
     Server s;
     s.index = i;
-    auto exclude = [&](const char* reason, std::string detail) {
+    auto exclude = [&](ExclusionReason reason, std::string detail) {
       s.exclusion = Exclusion{i, reason, std::move(detail)};
     };
     auto must_be_ignorable = [&](std::string_view what) {
@@ -178,16 +178,16 @@ Readiness assess_failover(const ClusterConfig& cluster, const std::vector<Server
             fmt::format("'{}' is {} (set ignore_fail = true on it to fail over without it)", name(i), what));
     };
     if (!obs.checked || !obs.reachable) {
-      exclude("unreachable", !obs.checked ? "not checked yet"
+      exclude(ExclusionReason::unreachable, !obs.checked ? "not checked yet"
                              : obs.error  ? obs.error->message
                                           : "cannot connect");
       must_be_ignorable("unreachable");
     } else if (!is_replica(obs)) {
       if (obs.read_only == false) {
-        exclude("not_replicating", "writable and replicates from nobody");
+        exclude(ExclusionReason::not_replicating, "writable and replicates from nobody");
         writable.push_back(fmt::format("'{}' is writable and replicates from nobody", name(i)));
       } else {
-        exclude("not_replicating", "replicates from nobody");
+        exclude(ExclusionReason::not_replicating, "replicates from nobody");
         must_be_ignorable("not replicating");
       }
     } else if (!same_endpoint(master_cfg, obs.replica->master_host, obs.replica->master_port)) {
@@ -197,7 +197,7 @@ Readiness assess_failover(const ClusterConfig& cluster, const std::vector<Server
         if (!source && same_endpoint(servers[j], r.master_host, r.master_port)) source = j;
       std::string from =
           source ? fmt::format("'{}'", name(*source)) : fmt::format("{}:{}", r.master_host, r.master_port);
-      exclude("replicates_elsewhere", fmt::format("replicates from {}, not from '{}'", from, master_cfg.name));
+      exclude(ExclusionReason::replicates_elsewhere, fmt::format("replicates from {}, not from '{}'", from, master_cfg.name));
       // multi_tier_slave: a replica of a replica of the master is MHA's
       // "unmanaged" slave, not an error.
       bool tiered = cluster.multi_tier_slave && source && *source != i && is_replica(observations[*source]) &&
@@ -205,7 +205,7 @@ Readiness assess_failover(const ClusterConfig& cluster, const std::vector<Server
                                   observations[*source].replica->master_port);
       if (!tiered) elsewhere.push_back(fmt::format("'{}' from {}", name(i), from));
     } else if (!obs.replica->sql_running && obs.replica->last_sql_errno != 0) {
-      exclude("sql_thread_error", fmt::format("SQL thread stopped: Last_SQL_Error {}: {}", obs.replica->last_sql_errno,
+      exclude(ExclusionReason::sql_thread_error, fmt::format("SQL thread stopped: Last_SQL_Error {}: {}", obs.replica->last_sql_errno,
                                               obs.replica->last_sql_error));
       must_be_ignorable("stopped by a SQL error");
     } else {
@@ -271,30 +271,30 @@ Readiness assess_failover(const ClusterConfig& cluster, const std::vector<Server
     const std::size_t i = s->index;
     const ServerObservation& obs = observations[i];
     const ReplicaStatus& r = *obs.replica;
-    auto exclude = [&](const char* reason, std::string detail) {
+    auto exclude = [&](ExclusionReason reason, std::string detail) {
       s->exclusion = Exclusion{i, reason, std::move(detail)};
     };
     if (!s->errant.empty()) {
-      exclude("errant_gtids", fmt::format("has {} that the master never had", s->errant));
+      exclude(ExclusionReason::errant_gtids, fmt::format("has {} that the master never had", s->errant));
       errant_blockers.push_back(fmt::format("errant GTIDs on '{}': {}", name(i), s->errant));
       continue;
     }
     if (servers[i].no_master) {
-      exclude("no_master", "no_master is set in the config");
+      exclude(ExclusionReason::no_master, "no_master is set in the config");
       continue;
     }
     if (variable_off(obs, "log_bin")) {
-      exclude("binlog_off", "log_bin is off: it could not serve as a master");
+      exclude(ExclusionReason::binlog_off, "log_bin is off: it could not serve as a master");
       continue;
     }
     if (alive.size() > 1 && (variable_off(obs, "log_slave_updates") || variable_off(obs, "log_replica_updates"))) {
-      exclude("log_slave_updates_off",
+      exclude(ExclusionReason::log_slave_updates_off,
               "log_slave_updates is off: its binlog lacks the replicated transactions the other replicas would need");
       continue;
     }
     if (const auto& flavor = obs.flavor;
         flavor && have_oldest && std::pair{flavor->version().major, flavor->version().minor} > oldest) {
-      exclude("newer_version",
+      exclude(ExclusionReason::newer_version,
               fmt::format("{}.{} is newer than {}.{} on '{}': only the oldest major version may be promoted, so that "
                           "every replica can replicate from it",
                           flavor->version().major, flavor->version().minor, oldest.first, oldest.second,
@@ -319,7 +319,7 @@ Readiness assess_failover(const ClusterConfig& cluster, const std::vector<Server
       if (!why.empty()) {
         if (r.seconds_behind && std::chrono::seconds(*r.seconds_behind) > cluster.seconds_behind_master)
           why += fmt::format("; {}s behind the master", *r.seconds_behind);
-        exclude("lagging", why + "; check_repl_delay is on");
+        exclude(ExclusionReason::lagging, why + "; check_repl_delay is on");
         continue;
       }
     }
@@ -407,7 +407,7 @@ nlohmann::json readiness_json(const ClusterConfig& cluster, const Readiness& rea
   };
   json excluded = json::array();
   for (const Exclusion& e : readiness.excluded)
-    excluded.push_back({{"server", server_name(e.server)}, {"reason", e.reason}, {"detail", e.detail}});
+    excluded.push_back({{"server", server_name(e.server)}, {"reason", exclusion_reason_name(e.reason)}, {"detail", e.detail}});
   return json{{"candidate", server_name(readiness.candidate)},
               {"rule", readiness.rule.empty() ? json(nullptr) : json(readiness.rule)},
               {"most_advanced", server_name(readiness.most_advanced)},
@@ -416,6 +416,36 @@ nlohmann::json readiness_json(const ClusterConfig& cluster, const Readiness& rea
               {"gtid_gap", readiness.gtid_gap},
               {"transactions_behind", readiness.transactions_behind},
               {"would_proceed", readiness.would_proceed()}};
+}
+
+}  // namespace mha
+
+namespace mha {
+
+std::string_view exclusion_reason_name(ExclusionReason reason) {
+  switch (reason) {
+    case ExclusionReason::unreachable: return "unreachable";
+    case ExclusionReason::not_replicating: return "not_replicating";
+    case ExclusionReason::replicates_elsewhere: return "replicates_elsewhere";
+    case ExclusionReason::sql_thread_error: return "sql_thread_error";
+    case ExclusionReason::errant_gtids: return "errant_gtids";
+    case ExclusionReason::no_master: return "no_master";
+    case ExclusionReason::binlog_off: return "binlog_off";
+    case ExclusionReason::log_slave_updates_off: return "log_slave_updates_off";
+    case ExclusionReason::newer_version: return "newer_version";
+    case ExclusionReason::lagging: return "lagging";
+  }
+  return "unknown";
+}
+
+bool takes_part(ExclusionReason reason) {
+  switch (reason) {
+    case ExclusionReason::unreachable:
+    case ExclusionReason::not_replicating:
+    case ExclusionReason::replicates_elsewhere:
+    case ExclusionReason::sql_thread_error: return false;
+    default: return true;
+  }
 }
 
 }  // namespace mha

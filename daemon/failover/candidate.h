@@ -119,17 +119,34 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mha {
 
+// Why a server cannot be promoted: rules 1-10 above, in that order.
+enum class ExclusionReason {
+  unreachable,
+  not_replicating,
+  replicates_elsewhere,
+  sql_thread_error,
+  errant_gtids,
+  no_master,
+  binlog_off,
+  log_slave_updates_off,
+  newer_version,
+  lagging,
+};
+// The machine word shown in status JSON ("log_slave_updates_off").
+std::string_view exclusion_reason_name(ExclusionReason reason);
+// Rules 1-4: such a server is no "alive replica" and takes no part in a
+// failover at all; the others (5-10) only cannot be promoted.
+bool takes_part(ExclusionReason reason);
+
 // One server that cannot be promoted, and why.
 struct Exclusion {
   std::size_t server = 0;  // index into cluster.servers
-  // Machine word: unreachable, not_replicating, replicates_elsewhere,
-  // sql_thread_error, errant_gtids, no_master, binlog_off,
-  // log_slave_updates_off, newer_version, lagging.
-  std::string reason;
+  ExclusionReason reason = ExclusionReason::unreachable;
   // For humans, without the server's name (the renderer prints it first):
   // "has 0-3-7 that the master never had".
   std::string detail;

@@ -7,6 +7,10 @@
 #include "daemon/server_read.h"
 #include "daemon/failover/candidate.h"
 #include "daemon/failover/hook_scripts.h"
+#include "daemon/operations/parallel.h"
+#include "daemon/operations/replication_steps.h"
+#include "daemon/operations/server_sessions.h"
+#include "daemon/operations/vip_check.h"
 
 #include <fmt/format.h>
 
@@ -22,26 +26,15 @@ namespace {
 
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
-using SteadyClock = std::chrono::steady_clock;
 
 // Servers read at once in the check phase (2 cores, but the work is waiting
 // on the network, so more threads than cores is fine; bounded all the same).
 constexpr std::size_t k_parallel_checks = 8;
 
-// Room left on a session's read timeout beyond the longest server-side wait
-// it runs (MASTER_GTID_WAIT / WAIT_FOR_EXECUTED_GTID_SET), so that the client
-// never gives up before the server answers "timed out".
-constexpr milliseconds k_read_timeout_margin{10000};
 // The check phase's look at the dead master (see read_servers).
 constexpr milliseconds k_dead_master_look{1000};
 
-std::int64_t ms_since(SteadyClock::time_point start) {
-  return duration_cast<milliseconds>(SteadyClock::now() - start).count();
-}
-
-std::chrono::seconds whole_seconds_up(milliseconds value) {
-  return std::chrono::seconds((std::max<milliseconds::rep>(value.count(), 0) + 999) / 1000);
-}
+std::string address(const ServerConfig& server) { return server_address(server); }
 
 bool variable_off(const ServerObservation& obs, std::string_view name) {
   std::string value = obs.variable(name);
@@ -49,104 +42,28 @@ bool variable_off(const ServerObservation& obs, std::string_view name) {
   return value == "OFF" || value == "0";
 }
 
-std::string address(const ServerConfig& server) {
-  return fmt::format("{}({}:{})", server.name, server.ip.empty() ? server.host : server.ip, server.port);
-}
-
-SqlEndpoint endpoint_of(const ClusterConfig& cluster, const ServerConfig& server, milliseconds read_timeout) {
-  SqlEndpoint e;
-  e.host = server.ip.empty() ? server.host : server.ip;
-  e.port = server.port;
-  e.user = cluster.user;
-  e.password = cluster.password.reveal();
-  e.connect_timeout = cluster.connect_timeout;
-  e.read_timeout = read_timeout;
-  return e;
-}
-
-// What a replica has received from its master, as the text its flavor's
-// wait function takes. MariaDB: Gtid_IO_Pos merged per domain with
-// @@gtid_slave_pos, the higher seq winning (after a restart without GTID
-// positioning the IO position is empty or stale; what was applied is in
-// gtid_slave_pos), as candidate.cpp compares them. MySQL: Retrieved_Gtid_Set
-// ∪ Executed_Gtid_Set. Unparsable text is passed through as the server
-// printed it (the server will say what is wrong with it).
-std::string received_gtids(const ServerObservation& obs) {
-  if (!obs.replica) return obs.gtid_executed;
-  const ReplicaStatus& r = *obs.replica;
-  if (r.is_mariadb_row) {
-    auto io = GtidPosition::parse(r.gtid_io_pos);
-    auto applied = GtidPosition::parse(obs.gtid_slave_pos);
-    if (!io || !applied) return r.gtid_io_pos;
-    GtidPosition merged = *io;
-    for (const MariadbGtid& gtid : applied->gtids()) {
-      auto mine = merged.get(gtid.domain);
-      if (!mine || gtid.seq > mine->seq) merged.set(gtid);
-    }
-    return merged.to_string();
-  }
-  auto retrieved = GtidSet::parse(r.retrieved_gtid_set);
-  auto executed = GtidSet::parse(r.executed_gtid_set.empty() ? obs.gtid_executed : r.executed_gtid_set);
-  if (!retrieved || !executed) return r.retrieved_gtid_set;
-  return retrieved->union_with(*executed).to_string();
-}
-
-// Blocks until the server executed `gtids`, at most `timeout`.
-Result<void> wait_for_gtids(SqlSession& session, const Flavor& flavor, const std::string& gtids,
-                            milliseconds timeout) {
-  if (gtids.empty()) return {};  // nothing to wait for
-  const auto seconds = whole_seconds_up(timeout);
-  auto rows = session.query(flavor.wait_for_gtids_sql(gtids, seconds));
-  if (!rows) return rows.error();
-  auto value = rows->scalar();
-  if (!value) return make_error(Errc::sql, "waiting for {} returned NULL", gtids);
-  std::int64_t result = 0;
-  try {
-    result = std::stoll(*value);
-  } catch (...) {
-    return make_error(Errc::parse, "waiting for {} returned '{}'", gtids, *value);
-  }
-  if (flavor.wait_timed_out(result))
-    return make_error(Errc::timeout, "{} not executed within {}s", gtids, std::max<std::int64_t>(seconds.count(), 1));
-  if (result != 0) return make_error(Errc::sql, "waiting for {} returned {}", gtids, result);
-  return {};
-}
-
-// CHANGE MASTER for `flavor` towards `source`. An empty repl_password is
-// MHA's "[, MASTER_PASSWORD]": the clause is left out, so the replica keeps
-// the password it replicates with today (CHANGE MASTER keeps every option it
-// is not given, on both flavors, even when the host changes). Flavor always
-// writes the clause, so it is removed here from the exact text Flavor builds
-// for an empty password.
-std::string change_master(const Flavor& flavor, const ReplicationSource& source) {
-  std::string sql = flavor.change_master_sql(source);
-  if (!source.password.empty()) return sql;
-  for (std::string_view clause : {", MASTER_PASSWORD=''", ", SOURCE_PASSWORD=''"})
-    if (auto at = sql.find(clause); at != std::string::npos) {
-      sql.erase(at, clause.size());
-      break;
-    }
-  return sql;
-}
-
 class Run {
  public:
   Run(const ClusterConfig& config, std::size_t dead, const FailoverRequest& request, FailoverEnv& env)
-      : m_config(config), m_dead(dead), m_request(request), m_env(env), m_sessions(config.servers.size()) {
+      : m_config(config),
+        m_dead(dead),
+        m_request(request),
+        m_env(env),
+        m_clock(env.clock ? *env.clock : real_operation_clock()),
+        m_sessions(config, env.make_sql, std::max(env.wait_timeout, env.replica_timeout)) {
     m_report.cluster = config.name;
     m_ssh_reachable = request.master_ssh_reachable;
   }
 
   FailoverReport run() {
-    const auto started = SteadyClock::now();
+    const auto started = m_clock.now();
     bool ok = phase(FailoverPhase::check, [&] { return check(); }) &&
               phase(FailoverPhase::fence, [&] { return fence(); }) &&
               phase(FailoverPhase::recover_master, [&] { return recover_master(); }) &&
               phase(FailoverPhase::recover_replicas, [&] { return recover_replicas(); }) &&
               phase(FailoverPhase::finish, [&] { return finish(); });
     (void)ok;
-    for (auto& session : m_sessions)
-      if (session) session->close();
+    m_sessions.close_all();
     m_report.duration_ms = ms_since(started);
     log_notice({{"CLUSTER", m_config.name}, {"OLD_MASTER", m_report.old_master}, {"NEW_MASTER", m_report.new_master},
                 {"DURATION_MS", std::to_string(m_report.duration_ms)}},
@@ -171,7 +88,7 @@ class Run {
     }
     if (m_env.progress) m_env.progress(p, "started", nlohmann::json::object());
     m_phase_detail.clear();
-    const auto started = SteadyClock::now();
+    const auto started = m_clock.now();
     const bool ok = body();
     PhaseRecord record{p, ms_since(started), ok, m_phase_detail};
     m_report.phases.push_back(record);
@@ -227,37 +144,14 @@ class Run {
     m_report.notes.push_back(std::move(text));
   }
 
-  // A session for changing server i, with a read timeout above the longest
-  // wait it will run. Opened once and kept for the rest of the failover.
-  Result<SqlSession*> session(std::size_t i) {
-    if (m_sessions[i] && m_sessions[i]->connected()) return m_sessions[i].get();
-    if (!m_sessions[i]) m_sessions[i] = m_env.make_sql();
-    if (!m_sessions[i]) return make_error(Errc::internal, "no SQL session available");
-    const milliseconds longest = std::max(m_env.wait_timeout, m_env.replica_timeout) + k_read_timeout_margin;
-    if (auto r = m_sessions[i]->connect(endpoint_of(m_config, server(i), std::max(m_config.read_timeout, longest))); !r)
-      return r.error();
-    return m_sessions[i].get();
-  }
-
-  Result<void> execute(std::size_t i, const std::string& sql) {
-    auto s = session(i);
-    if (!s) return s.error();
-    return (*s)->execute(sql);
-  }
+  Result<SqlSession*> session(std::size_t i) { return m_sessions.session(i); }
+  Result<void> execute(std::size_t i, const std::string& sql) { return m_sessions.execute(i, sql); }
+  std::int64_t ms_since(MonoTime start) const { return duration_cast<milliseconds>(m_clock.now() - start).count(); }
 
   const Flavor& flavor(std::size_t i) const { return *m_obs[i].flavor; }
 
   ReplicationSource source_for(std::size_t replica, std::size_t source) const {
-    ReplicationSource out;
-    out.host = server(source).host;
-    out.port = server(source).port;
-    out.user = m_config.repl_user;
-    if (out.user.empty() && m_obs[replica].replica) out.user = m_obs[replica].replica->master_user;
-    out.password = m_config.repl_password.reveal();
-    // caching_sha2_password (MySQL 8 default) without TLS needs the source's
-    // RSA key; harmless otherwise, ignored by MariaDB and MySQL 5.7.
-    out.get_public_key = true;
-    return out;
+    return replication_source(m_config, server(source), m_obs[replica]);
   }
 
   // Reads servers `which` in parallel (at most k_parallel_checks at once),
@@ -320,10 +214,7 @@ class Run {
     return std::nullopt;
   }
 
-  static bool takes_part(const std::optional<Exclusion>& e) {
-    return !e || !(e->reason == "unreachable" || e->reason == "not_replicating" ||
-                   e->reason == "replicates_elsewhere" || e->reason == "sql_thread_error");
-  }
+  static bool takes_part(const std::optional<Exclusion>& e) { return !e || mha::takes_part(e->reason); }
 
   // assess_failover with the request's overrides: force lifts the interval
   // guard and auto_failover; manual lifts auto_failover.
@@ -345,7 +236,8 @@ class Run {
     const FailoverResult fail_as = after_fence ? FailoverResult::failed : FailoverResult::refused;
     if (m_to) {
       if (auto e = exclusion_of(r, *m_to))
-        return stop(fail_as, fmt::format("'{}' cannot be promoted: {} ({}){}", name(*m_to), e->reason, e->detail, when));
+        return stop(fail_as, fmt::format("'{}' cannot be promoted: {} ({}){}", name(*m_to),
+                                         exclusion_reason_name(e->reason), e->detail, when));
     }
     if (!r.blockers.empty()) {
       std::string list;
@@ -437,7 +329,7 @@ class Run {
     Readiness r = assess(true);
     if (!choose(r, false)) return false;
     for (const auto& e : r.excluded)
-      if (!takes_part(e)) note(fmt::format("'{}' is left out: {} ({})", name(e.server), e.reason, e.detail));
+      if (!takes_part(e)) note(fmt::format("'{}' is left out: {} ({})", name(e.server), exclusion_reason_name(e.reason), e.detail));
     step(fmt::format("The latest slave {} has all relay logs for recovery.", address(server(*m_latest))));
     step(fmt::format("Selected {} as a new master ({}).", address(server(*m_new)), m_rule));
     m_phase_detail = fmt::format("new master '{}' ({}), most advanced '{}'", name(*m_new), m_rule, name(*m_latest));
@@ -451,12 +343,8 @@ class Run {
     // its STOP until its connect times out (slave_net_timeout), so one wait
     // for all, not one per replica.
     std::vector<Result<void>> stopped(m_alive.size(), Result<void>{});
-    {
-      std::vector<std::thread> threads;
-      for (std::size_t k = 0; k < m_alive.size(); ++k)
-        threads.emplace_back([&, k] { stopped[k] = execute(m_alive[k], flavor(m_alive[k]).stop_io_thread_sql()); });
-      for (auto& t : threads) t.join();
-    }
+    run_parallel(m_alive.size(),
+                 [&](std::size_t k) { stopped[k] = execute(m_alive[k], flavor(m_alive[k]).stop_io_thread_sql()); });
     std::vector<std::size_t> kept;
     for (std::size_t k = 0; k < m_alive.size(); ++k) {
       const std::size_t i = m_alive[k];
@@ -537,7 +425,7 @@ class Run {
       auto r = shell->run(fmt::format("{}kill -9 {}", sudo, pid), m_env.kill_timeout);
       if (!r) return fmt::format("kill -9 {} on '{}': {}", pid, old.name, r.error().message);
     }
-    const auto deadline = SteadyClock::now() + m_env.kill_timeout;
+    const auto deadline = m_clock.now() + m_env.kill_timeout;
     for (int pid : m_request.master_pids) {
       for (;;) {
         auto r = shell->run(fmt::format("kill -0 {}", pid), m_env.kill_timeout);
@@ -545,10 +433,10 @@ class Run {
         // kill -0 fails for a pid that is gone ("No such process"), but also
         // when not permitted: that one proves nothing.
         if (r->exit_status != 0 && r->err.find("not permitted") == std::string::npos) break;
-        if (SteadyClock::now() >= deadline)
+        if (m_clock.now() >= deadline)
           return fmt::format("process {} on '{}' still exists {}ms after kill -9{}", pid, old.name,
                              m_env.kill_timeout.count(), r->err.empty() ? "" : " (" + r->err + ")");
-        std::this_thread::sleep_for(m_env.poll_interval);
+        m_clock.sleep_for(m_env.poll_interval);
       }
     }
     step(fmt::format("Killed the frozen mysqld on {} (pid {}).", address(old),
@@ -584,7 +472,7 @@ class Run {
       const Flavor& f = flavor(n);
       auto caught_up = [&]() -> Result<void> {
         if (auto r = execute(n, f.stop_replica_sql()); !r) return r.error().with_context("STOP");
-        if (auto r = execute(n, change_master(f, source_for(n, latest))); !r)
+        if (auto r = execute(n, f.change_master_sql(source_for(n, latest))); !r)
           return r.error().with_context("CHANGE MASTER to '{}'", name(latest));
         if (auto r = execute(n, f.start_replica_sql()); !r) return r.error().with_context("START");
         if (auto r = wait_applied(n, received); !r) return r;
@@ -808,10 +696,7 @@ class Run {
     for (std::size_t i : m_alive)
       if (i != *m_new) others.push_back(i);
     std::vector<Outcome> outcomes(others.size());
-    std::vector<std::thread> threads;
-    for (std::size_t k = 0; k < others.size(); ++k)
-      threads.emplace_back([&, k] { outcomes[k] = Outcome{others[k], recover_replica(others[k])}; });
-    for (auto& t : threads) t.join();
+    run_parallel(others.size(), [&](std::size_t k) { outcomes[k] = Outcome{others[k], recover_replica(others[k])}; });
 
     for (const Outcome& o : outcomes) {
       if (o.error.empty()) {
@@ -837,32 +722,9 @@ class Run {
   std::string recover_replica(std::size_t i) {
     auto s = session(i);
     if (!s) return s.error().message;
-    SqlSession& sql = **s;
-    const Flavor& f = flavor(i);
-    if (auto r = sql.execute(f.stop_replica_sql()); !r) return "STOP failed: " + r.error().message;
-    if (auto r = sql.execute(change_master(f, source_for(i, *m_new))); !r)
-      return "CHANGE MASTER failed: " + r.error().message;
-    if (auto r = sql.execute(f.start_replica_sql()); !r) return "START failed: " + r.error().message;
-    const auto deadline = SteadyClock::now() + m_env.replica_timeout;
-    std::string last;
-    for (;;) {
-      auto rows = sql.query(f.replica_status_sql());
-      if (!rows) return "reading replica status failed: " + rows.error().message;
-      if (rows->rows.empty()) return "no replication configured after START";
-      auto status = parse_replica_status(rows->row_map(0));
-      if (!status) return status.error().message;
-      if (status->replicating()) break;
-      if (!status->sql_running && status->last_sql_errno != 0)
-        return fmt::format("SQL thread stopped: Last_SQL_Error {}: {}", status->last_sql_errno, status->last_sql_error);
-      last = status->last_io_errno ? fmt::format("; Last_IO_Error {}: {}", status->last_io_errno, status->last_io_error)
-                                   : "";
-      if (SteadyClock::now() >= deadline)
-        return fmt::format("replication threads not running after {}ms{}", m_env.replica_timeout.count(), last);
-      std::this_thread::sleep_for(m_env.poll_interval);
-    }
-    auto left = duration_cast<milliseconds>(deadline - SteadyClock::now());
-    if (auto r = wait_for_gtids(sql, f, m_new_master_gtids, std::max(left, milliseconds(1000))); !r)
-      return "waiting for the new master's GTIDs: " + r.error().message;
+    const RepointTimeouts timeouts{m_env.replica_timeout, m_env.poll_interval};
+    if (auto r = repoint(**s, flavor(i), source_for(i, *m_new), m_new_master_gtids, timeouts, m_clock); !r)
+      return r.error().message;
     return "";
   }
 
@@ -876,44 +738,20 @@ class Run {
     return true;
   }
 
-  // Connects through the VIP and checks that it lands on the new master (by
-  // server_id): the failover is complete only when clients reach it. ARP
-  // caches may still point at the old host for a moment, hence the retries.
+  // The failover is complete only when clients reach the new master.
   void verify_vip() {
-    if (!m_config.vip || m_config.vip->address.empty()) {
+    if (vip_host(m_config).empty()) {
       note("VIP not verified: no [vip] address in the configuration");
       return;
     }
-    const std::string vip = m_config.vip->address.substr(0, m_config.vip->address.find('/'));
-    const ServerConfig& n = server(*m_new);
-    SqlEndpoint through_vip = endpoint_of(m_config, n, m_env.vip_verify_timeout);
-    through_vip.host = vip;
-    through_vip.connect_timeout = m_env.vip_verify_timeout;
-    const std::uint32_t expected = m_obs[*m_new].server_id;
-    const auto deadline = SteadyClock::now() + m_env.vip_verify_timeout;
-    std::string last;
-    for (;;) {
-      auto sql = m_env.make_sql();
-      if (!sql) break;
-      if (auto c = sql->connect(through_vip); !c) {
-        last = c.error().message;
-      } else if (auto rows = sql->query("SELECT @@server_id"); !rows || rows->rows.empty()) {
-        last = rows ? "no answer to SELECT @@server_id" : rows.error().message;
-      } else {
-        const std::string id = rows->rows[0][0].value_or("");
-        sql->close();
-        if (id == std::to_string(expected)) {
-          step(fmt::format("{}: connected through the VIP {}: server_id {}, the new master.", address(n), vip, id));
-          return;
-        }
-        last = fmt::format("it leads to server_id {}, not {} ('{}')", id, expected, n.name);
-      }
-      if (SteadyClock::now() >= deadline) break;
-      std::this_thread::sleep_for(m_env.poll_interval * 2);
+    const VipCheckSettings settings{m_env.vip_verify_timeout, m_env.poll_interval * 2};
+    auto ok = mha::verify_vip(m_config, server(*m_new), m_obs[*m_new].server_id, m_env.make_sql, settings, m_clock);
+    if (ok) {
+      step(*ok);
+      return;
     }
     m_vip_failed = true;
-    note(fmt::format("VIP check failed: a connection to {}:{} does not reach the new master '{}' within {}ms: {}", vip,
-                     n.port, n.name, m_env.vip_verify_timeout.count(), last));
+    note("VIP check failed: " + ok.error().message);
   }
 
   const ClusterConfig& m_config;
@@ -922,7 +760,8 @@ class Run {
   FailoverEnv& m_env;
   FailoverReport m_report;
   std::vector<ServerObservation> m_obs;
-  std::vector<std::unique_ptr<SqlSession>> m_sessions;
+  OperationClock& m_clock;
+  ServerSessions m_sessions;
   std::vector<std::size_t> m_alive;  // replicas taking part, config order
   std::optional<std::size_t> m_to, m_new, m_latest;
   std::string m_rule;

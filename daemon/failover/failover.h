@@ -38,6 +38,7 @@
 #include "common/topology.h"
 #include "daemon/failover/binlog_salvage.h"
 #include "daemon/failover/vip.h"
+#include "daemon/operations/operation_clock.h"
 #include "daemon/remote_shell.h"
 #include "daemon/script_runner.h"
 #include "daemon/sql_session.h"
@@ -81,6 +82,8 @@ struct FailoverRequest {
 
 struct FailoverEnv {
   std::function<std::unique_ptr<SqlSession>()> make_sql;
+  // Waits and polls take time from here (a fake in unit tests).
+  OperationClock* clock = &real_operation_clock();
   std::function<std::unique_ptr<RemoteShell>(const ServerConfig&)> make_shell;
   Vip* vip = nullptr;  // null: no VIP configured
   std::function<SalvageResult(RemoteShell&, const SalvageRequest&)> salvage;

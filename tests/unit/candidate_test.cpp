@@ -158,7 +158,7 @@ TEST_CASE("no_master is never chosen, even when most advanced", "[failover]") {
   CHECK(name_of(cluster, r.candidate) == "slave1");
   CHECK(r.rule == "first in config order, will be caught up from 'slave2'");
   CHECK(name_of(cluster, r.most_advanced) == "slave2");
-  CHECK(r.excluded == std::vector{Exclusion{2, "no_master", "no_master is set in the config"}});
+  CHECK(r.excluded == std::vector{Exclusion{2, ExclusionReason::no_master, "no_master is set in the config"}});
   CHECK(r.would_proceed());
 
   SECTION("and candidate_master does not override it") {
@@ -181,7 +181,7 @@ TEST_CASE("a lagging replica is excluded only when its check_repl_delay is on", 
     auto r = assess(cluster, obs);
     CHECK(name_of(cluster, r.candidate) == "slave2");
     CHECK(r.rule == "most advanced");
-    CHECK(r.excluded == std::vector{Exclusion{1, "lagging",
+    CHECK(r.excluded == std::vector{Exclusion{1, ExclusionReason::lagging,
                                               "SQL thread at mysql-bin.000011:4567 is an older binlog than 'slave2' "
                                               "has received, up to mysql-bin.000012:13000; 45s behind the master; "
                                               "check_repl_delay is on"}});
@@ -196,7 +196,7 @@ TEST_CASE("a lagging replica is excluded only when its check_repl_delay is on", 
     obs[2].replica->exec_master_log_pos = 200'013'000;
     auto r = assess(cluster, obs);
     CHECK(name_of(cluster, r.candidate) == "slave2");
-    CHECK(r.excluded == std::vector{Exclusion{1, "lagging",
+    CHECK(r.excluded == std::vector{Exclusion{1, ExclusionReason::lagging,
                                               "SQL thread is 200000000 bytes behind what 'slave2' has received in "
                                               "mysql-bin.000012, over max_relay_lag_bytes 100MB; check_repl_delay is "
                                               "on"}});
@@ -211,7 +211,7 @@ TEST_CASE("a lagging replica is excluded only when its check_repl_delay is on", 
     auto r = assess(cluster, obs);
     CHECK(name_of(cluster, r.most_advanced) == "slave1");
     REQUIRE(r.excluded.size() == 1);
-    CHECK(r.excluded[0].reason == "lagging");
+    CHECK(r.excluded[0].reason == ExclusionReason::lagging);
     CHECK(r.excluded[0].detail.starts_with("SQL thread is 109987000 bytes behind what its IO thread has received"));
     CHECK(r.rule == "first in config order, will be caught up from 'slave1'");
   }
@@ -227,7 +227,7 @@ TEST_CASE("errant GTIDs exclude the replica and block the failover (MariaDB)", "
   obs[2].gtid_executed = "0-1-120,1-3-7";  // a write on slave2 in domain 1, which the master never used
 
   auto r = assess(cluster, obs);
-  CHECK(r.excluded == std::vector{Exclusion{2, "errant_gtids", "has 1-3-7 that the master never had"}});
+  CHECK(r.excluded == std::vector{Exclusion{2, ExclusionReason::errant_gtids, "has 1-3-7 that the master never had"}});
   CHECK(r.blockers == std::vector<std::string>{"errant GTIDs on 'slave2': 1-3-7"});
   CHECK(name_of(cluster, r.candidate) == "slave1");
   CHECK_FALSE(r.would_proceed());
@@ -270,7 +270,7 @@ TEST_CASE("errant GTIDs exclude the replica and block the failover (MySQL)", "[f
   std::vector obs{mysql_master(k_uuid + ":1-120"), mysql_replica(k_uuid + ":100-120", k_uuid + ":1-120"),
                   mysql_replica(k_uuid + ":100-120", k_uuid + ":1-120,\n" + k_uuid2 + ":1-3")};
   auto r = assess(cluster, obs);
-  CHECK(r.excluded == std::vector{Exclusion{2, "errant_gtids", "has " + k_uuid2 + ":1-3 that the master never had"}});
+  CHECK(r.excluded == std::vector{Exclusion{2, ExclusionReason::errant_gtids, "has " + k_uuid2 + ":1-3 that the master never had"}});
   CHECK(r.blockers == std::vector<std::string>{"errant GTIDs on 'slave2': " + k_uuid2 + ":1-3"});
   CHECK(name_of(cluster, r.candidate) == "slave1");
   CHECK(r.rule == "most advanced");  // not "caught up from slave2": its errant GTIDs do not count
@@ -347,7 +347,7 @@ TEST_CASE("an unreachable replica is excluded and blocks unless ignore_fail", "[
   auto r = assess(cluster, obs);
   CHECK(name_of(cluster, r.candidate) == "slave2");
   CHECK(r.excluded ==
-        std::vector{Exclusion{1, "unreachable", "cannot connect: connect to 192.168.3.71:3306 timed out after 4s"}});
+        std::vector{Exclusion{1, ExclusionReason::unreachable, "cannot connect: connect to 192.168.3.71:3306 timed out after 4s"}});
   CHECK(r.blockers ==
         std::vector<std::string>{"'slave1' is unreachable (set ignore_fail = true on it to fail over without it)"});
 
@@ -358,7 +358,7 @@ TEST_CASE("an unreachable replica is excluded and blocks unless ignore_fail", "[
 
   SECTION("never checked") {
     obs[1] = ServerObservation{};
-    CHECK(assess(cluster, obs).excluded == std::vector{Exclusion{1, "unreachable", "not checked yet"}});
+    CHECK(assess(cluster, obs).excluded == std::vector{Exclusion{1, ExclusionReason::unreachable, "not checked yet"}});
   }
 }
 
@@ -373,7 +373,7 @@ TEST_CASE("a replica stopped by a SQL error is excluded; a stopped IO thread is 
   cluster.servers[2].ignore_fail = true;
   auto r = assess(cluster, obs);
   CHECK(name_of(cluster, r.candidate) == "slave1");
-  CHECK(r.excluded == std::vector{Exclusion{2, "sql_thread_error",
+  CHECK(r.excluded == std::vector{Exclusion{2, ExclusionReason::sql_thread_error,
                                             "SQL thread stopped: Last_SQL_Error 1062: Duplicate entry '7' for key "
                                             "'PRIMARY'"}});
   CHECK(r.would_proceed());
@@ -389,7 +389,7 @@ TEST_CASE("a replica of another server is excluded and blocks", "[failover]") {
   std::vector obs{mariadb_master(), mariadb_replica("0-1-120"), mariadb_replica("0-1-120"), mariadb_replica("0-1-120")};
   obs[3].replica->master_host = "192.168.3.71";  // slave3 replicates from slave1
   auto r = assess(cluster, obs);
-  CHECK(r.excluded == std::vector{Exclusion{3, "replicates_elsewhere", "replicates from 'slave1', not from 'master'"}});
+  CHECK(r.excluded == std::vector{Exclusion{3, ExclusionReason::replicates_elsewhere, "replicates from 'slave1', not from 'master'"}});
   CHECK(r.blockers == std::vector<std::string>{"replicas replicate from different masters: 'slave3' from 'slave1'"});
 
   SECTION("multi_tier_slave: a replica of a replica is only excluded") {
@@ -403,7 +403,7 @@ TEST_CASE("a replica of another server is excluded and blocks", "[failover]") {
     obs[3].replica->master_host = "10.0.0.9";
     r = assess(cluster, obs);
     CHECK(r.excluded ==
-          std::vector{Exclusion{3, "replicates_elsewhere", "replicates from 10.0.0.9:3306, not from 'master'"}});
+          std::vector{Exclusion{3, ExclusionReason::replicates_elsewhere, "replicates from 10.0.0.9:3306, not from 'master'"}});
     CHECK(r.blockers ==
           std::vector<std::string>{"replicas replicate from different masters: 'slave3' from 10.0.0.9:3306"});
   }
@@ -413,12 +413,12 @@ TEST_CASE("a second writable server blocks; a read-only one without replication 
   auto cluster = app1();
   std::vector obs{mariadb_master(), mariadb_replica("0-1-120"), mariadb_master("0-1-120")};
   auto r = assess(cluster, obs);
-  CHECK(r.excluded == std::vector{Exclusion{2, "not_replicating", "writable and replicates from nobody"}});
+  CHECK(r.excluded == std::vector{Exclusion{2, ExclusionReason::not_replicating, "writable and replicates from nobody"}});
   CHECK(r.blockers == std::vector<std::string>{"'slave2' is writable and replicates from nobody"});
 
   obs[2].read_only = true;
   r = assess(cluster, obs);
-  CHECK(r.excluded == std::vector{Exclusion{2, "not_replicating", "replicates from nobody"}});
+  CHECK(r.excluded == std::vector{Exclusion{2, ExclusionReason::not_replicating, "replicates from nobody"}});
   CHECK(r.blockers ==
         std::vector<std::string>{"'slave2' is not replicating (set ignore_fail = true on it to fail over without it)"});
 }
@@ -428,7 +428,7 @@ TEST_CASE("log_bin off excludes; unknown variables do not", "[failover]") {
   std::vector obs{mariadb_master(), mariadb_replica("0-1-120"), mariadb_replica("0-1-117")};
   obs[1].variables["log_bin"] = "OFF";
   auto r = assess(cluster, obs);
-  CHECK(r.excluded == std::vector{Exclusion{1, "binlog_off", "log_bin is off: it could not serve as a master"}});
+  CHECK(r.excluded == std::vector{Exclusion{1, ExclusionReason::binlog_off, "log_bin is off: it could not serve as a master"}});
   CHECK(name_of(cluster, r.candidate) == "slave2");
 
   obs[1].variables.clear();
@@ -441,7 +441,7 @@ TEST_CASE("log_slave_updates off excludes only when other replicas would follow 
   obs[1].variables["log_slave_updates"] = "0";
   auto r = assess(cluster, obs);
   REQUIRE(r.excluded.size() == 1);
-  CHECK(r.excluded[0].reason == "log_slave_updates_off");
+  CHECK(r.excluded[0].reason == ExclusionReason::log_slave_updates_off);
   CHECK(name_of(cluster, r.candidate) == "slave2");
 
   SECTION("MySQL 8's name for it") {
@@ -463,7 +463,7 @@ TEST_CASE("only replicas of the oldest major version may be promoted (MHA)", "[f
   obs[1].flavor = *Flavor::from_version("10.11.6-MariaDB");
   obs[2].flavor = *Flavor::from_version("10.6.16-MariaDB");
   auto r = assess(cluster, obs);
-  CHECK(r.excluded == std::vector{Exclusion{1, "newer_version",
+  CHECK(r.excluded == std::vector{Exclusion{1, ExclusionReason::newer_version,
                                             "10.11 is newer than 10.6 on 'slave2': only the oldest major version may "
                                             "be promoted, so that every replica can replicate from it"}});
   CHECK(name_of(cluster, r.candidate) == "slave2");

@@ -1,0 +1,89 @@
+// What an operation (switchover, rejoin) did, phase by phase, and how it
+// ended: the reply to mhactl, the journal report, the state file's history.
+// OperationRecorder is what the operation writes it through as it goes: each
+// line is logged at once with CLUSTER and PHASE fields, streamed to the
+// requester as a progress event, and kept for the report, with the cluster's
+// passwords scrubbed (server errors can quote a CHANGE MASTER statement).
+// The failover keeps its own FailoverReport (daemon/failover/failover.h),
+// older and with more fields (salvage, lost-writes risk).
+#pragma once
+
+#include "common/config.h"
+#include "common/result.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mha {
+
+enum class OperationResult {
+  completed,              // everything done
+  completed_with_errors,  // the new topology stands; something is left (notes)
+  refused,                // nothing was changed
+  rolled_back,            // changes were undone; the cluster is as before
+  failed,                 // stopped after changing something; see the notes
+};
+std::string_view operation_result_name(OperationResult result);
+
+struct OperationPhase {
+  std::string name;
+  std::int64_t duration_ms = 0;
+  bool ok = false;
+  std::string detail;
+};
+
+struct OperationReport {
+  std::string operation;  // "switchover", "rejoin"
+  std::string cluster;
+  OperationResult result = OperationResult::failed;
+  Errc error_code = Errc::internal;  // for refused/rolled_back/failed: the reply's error.code
+  std::string old_master, new_master, server;  // server: the one rejoined
+  std::string refusal;                         // why not, and the fix
+  std::vector<OperationPhase> phases;
+  std::vector<std::string> steps, notes;
+  bool promoted = false;  // switchover: new_master was made writable
+  bool forced = false;    // --force: the report says what was accepted
+  std::int64_t duration_ms = 0;
+
+  bool succeeded() const {
+    return result == OperationResult::completed || result == OperationResult::completed_with_errors;
+  }
+  nlohmann::json to_json() const;
+  std::string text() const;  // "----- Switchover Report -----" ...
+};
+
+class OperationRecorder {
+ public:
+  // (phase, event, detail): event "started", "finished" (detail duration_ms,
+  // ok, detail) or "note" (detail text, warning).
+  using Progress = std::function<void(const std::string& phase, const std::string& event, const nlohmann::json&)>;
+  // Persists the phase before it starts; false stops the operation there.
+  using BeforePhase = std::function<bool(const std::string& phase)>;
+
+  OperationRecorder(const ClusterConfig& cluster, OperationReport& report, Progress progress, BeforePhase before);
+
+  // Runs body() as phase `name`: persisted first, timed, reported. False when
+  // it could not start or body() returned false.
+  bool phase(const std::string& name, const std::function<bool()>& body);
+  void step(std::string text);
+  void note(std::string text);
+  // Ends the operation with `result` and why; returns false (for `return stop(...)`).
+  bool stop(OperationResult result, Errc code, std::string why);
+  void set_detail(std::string detail) { m_detail = clean(std::move(detail)); }
+  std::string clean(std::string text) const;
+  const std::string& current_phase() const { return m_phase; }
+
+ private:
+  const ClusterConfig& m_cluster;
+  OperationReport& m_report;
+  Progress m_progress;
+  BeforePhase m_before;
+  std::string m_phase, m_detail;
+};
+
+}  // namespace mha
