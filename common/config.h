@@ -96,6 +96,7 @@ struct ClusterConfig {
   Duration frozen_master_timeout{10000};
   Duration min_failover_interval{8 * 3600 * 1000};  // MHA: last_failover_minute=480
   bool auto_failover = true;      // false: detect and report only (masterha_master_monitor)
+  bool auto_rejoin = false;       // a fenced old master that comes back clean rejoins as a replica by itself
   // proceed (MHA's behaviour): promote anyway, the report states the risk.
   // abort: stop before promoting, park the cluster for the operator.
   DataLossPolicy on_possible_data_loss = DataLossPolicy::proceed;

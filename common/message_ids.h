@@ -19,6 +19,9 @@ inline constexpr std::string_view k_message_config_refused = "6584b67f9c854abc96
 inline constexpr std::string_view k_message_topology = "5d0b4bd1c1a44b6f8f0e6e2b3c9a7d41";
 inline constexpr std::string_view k_message_failover_start = "a1c4e7d05b3f4e0c9b8d6f2a7e5c3b19";
 inline constexpr std::string_view k_message_failover_report = "3f9e2d7c1b8a4c6e95d0f4b2a6c8e1d7";
+inline constexpr std::string_view k_message_switchover_report = "8c3d5e1f2a6b4d7e9f0a1b2c3d4e5f60";
+inline constexpr std::string_view k_message_rejoin_report = "b7e2a4c6d8f04a1b9c3e5d7f9a1b3c5d";
+inline constexpr std::string_view k_message_maintenance = "4d6f8a0b2c4e4f6a8b0c2d4e6f8a0b2c";
 inline constexpr std::string_view k_message_state_corrupt = "e4abc6c3cc954260a283722dee64b07b";
 
 }  // namespace mha

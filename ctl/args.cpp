@@ -30,6 +30,9 @@ constexpr std::array k_commands = {
     CommandSpec{"check", Command::check, true, true, 0},
     CommandSpec{"reload", Command::reload, false, true, 0},
     CommandSpec{"failover", Command::failover, true, true, 0},
+    CommandSpec{"switchover", Command::switchover, true, true, 0},
+    CommandSpec{"rejoin", Command::rejoin, true, true, 1},
+    CommandSpec{"maintenance", Command::maintenance, true, true, 1},
     CommandSpec{"help", Command::help, false, false, 1},
 };
 
@@ -79,6 +82,9 @@ std::string_view command_name(Command command) {
     case Command::check: return "check";
     case Command::reload: return "reload";
     case Command::failover: return "failover";
+    case Command::switchover: return "switchover";
+    case Command::rejoin: return "rejoin";
+    case Command::maintenance: return "maintenance";
     case Command::help: return "help";
     case Command::version: return "version";
   }
@@ -87,7 +93,7 @@ std::string_view command_name(Command command) {
 
 ParseOutcome parse_args(std::span<const std::string_view> words,
                         std::optional<std::string_view> env_socket) {
-  std::optional<std::string_view> socket, timeout_text, cluster, to;
+  std::optional<std::string_view> socket, timeout_text, cluster, to, reason;
   std::string_view cluster_spelling, json_spelling;  // as typed, for error messages
   bool help = false, version = false, json = false, force = false, end_of_options = false;
   std::vector<std::string_view> positionals;
@@ -122,7 +128,8 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
     const bool is_flag =
         name == "-h" || name == "--help" || name == "--version" || name == "--json" || name == "--force";
     const bool takes_value =
-        name == "--socket" || name == "--timeout" || name == "--cluster" || name == "-c" || name == "--to";
+        name == "--socket" || name == "--timeout" || name == "--cluster" || name == "-c" || name == "--to" ||
+                             name == "--reason";
     if (!is_flag && !takes_value)
       return UsageError{fmt::format("unknown option '{}'", name), hint()};
 
@@ -157,6 +164,8 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
 
     if (name == "--to") {
       to = value;
+    } else if (name == "--reason") {
+      reason = value;
     } else if (name == "--socket") {
       socket = value;
     } else if (name == "--timeout") {
@@ -216,7 +225,9 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
     std::string hint_text = spec->takes_cluster && !extra.starts_with("-")
                                 ? fmt::format("to pick a cluster: mhactl {} --cluster {}", spec->name, extra)
                                 : command_hint(spec->name);
-    return UsageError{fmt::format("'{}' takes no arguments, found '{}'", spec->name, extra),
+    return UsageError{spec->max_arguments == 0
+                          ? fmt::format("'{}' takes no arguments, found '{}'", spec->name, extra)
+                          : fmt::format("'{}' takes one argument, found '{}' too", spec->name, extra),
                       std::move(hint_text)};
   }
   if (cluster && !spec->takes_cluster)
@@ -226,16 +237,32 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
     return UsageError{fmt::format("option '{}' does not apply to '{}'", json_spelling, spec->name),
                       command_hint(spec->name)};
 
-  if ((to || force) && spec->command != Command::failover)
-    return UsageError{fmt::format("option '{}' applies to 'failover' only", to ? "--to" : "--force"),
+  if (to && spec->command != Command::failover && spec->command != Command::switchover)
+    return UsageError{"option '--to' applies to 'failover' and 'switchover' only", command_hint(spec->name)};
+  if (force && spec->command != Command::failover && spec->command != Command::switchover &&
+      spec->command != Command::rejoin)
+    return UsageError{"option '--force' applies to 'failover', 'switchover' and 'rejoin' only",
                       command_hint(spec->name)};
+  if (reason && spec->command != Command::maintenance)
+    return UsageError{"option '--reason' applies to 'maintenance' only", command_hint(spec->name)};
+  if (spec->command == Command::rejoin && positionals.size() < 2)
+    return UsageError{"'rejoin' needs the server to put back: mhactl rejoin HOST[:PORT]|SERVER",
+                      command_hint(spec->name)};
+  if (spec->command == Command::maintenance && (positionals.size() < 2 || (positionals[1] != "on" && positionals[1] != "off")))
+    return UsageError{fmt::format("'maintenance' needs 'on' or 'off'{}",
+                                  positionals.size() < 2 ? "" : fmt::format(", found '{}'", positionals[1])),
+                      command_hint(spec->name)};
+  if (spec->command == Command::rejoin) args.server = std::string(positionals[1]);
+  if (spec->command == Command::maintenance) args.mode = std::string(positionals[1]);
+  args.reason = reason ? std::string(*reason) : std::string();
   args.command = spec->command;
   args.cluster = cluster ? std::string(*cluster) : std::string();
   args.json = json;
   args.to = to ? std::string(*to) : std::string();
   args.force = force;
   if (spec->command == Command::check) args.timeout = k_check_default_timeout;
-  if (spec->command == Command::failover) args.timeout = k_failover_default_timeout;
+  if (spec->command == Command::failover || spec->command == Command::switchover || spec->command == Command::rejoin)
+    args.timeout = k_failover_default_timeout;
 
   if (timeout_text) {
     auto timeout = parse_duration(*timeout_text);

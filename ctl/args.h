@@ -26,7 +26,7 @@ inline constexpr std::chrono::milliseconds k_check_default_timeout{60'000};
 // A failover reports each phase as it goes; between two, a catch-up wait may last long.
 inline constexpr std::chrono::milliseconds k_failover_default_timeout{180'000};
 
-enum class Command { status, check, reload, failover, help, version };
+enum class Command { status, check, reload, failover, switchover, rejoin, maintenance, help, version };
 
 struct Args {
   Command command = Command::help;
@@ -37,8 +37,11 @@ struct Args {
   std::chrono::milliseconds timeout = k_default_timeout;
   std::string cluster;                // status, check: empty = every cluster
   bool json = false;                  // status, check, reload: print the raw result
-  std::string to;                     // failover --to SERVER
-  bool force = false;                 // failover --force
+  std::string to;                     // failover, switchover --to SERVER
+  bool force = false;                 // failover, switchover, rejoin --force
+  std::string server;                 // rejoin HOST[:PORT]|SERVER
+  std::string mode;                   // maintenance on|off
+  std::string reason;                 // maintenance --reason TEXT
 };
 
 // What to print, as "mhactl: <message>" then "<hint>", before exiting 64.

@@ -56,6 +56,9 @@ Commands:
             masterha_check_repl and masterha_check_ssh did
   reload    make mhad re-read its configuration (same as systemctl reload mhad)
   failover  fail over a cluster whose master is dead (--to SERVER, --force)
+  switchover  planned switch of a live master to a replica (--to SERVER)
+  rejoin    put a repaired old master or rebuilt replica back as a replica
+  maintenance  on|off: pause or resume automatic failover (--reason TEXT)
   help      show the help of a command: mhactl help status
 
 Options (accepted anywhere on the line):
@@ -114,6 +117,91 @@ Exit status: 0 completed (also with errors on some replicas, listed), 1
 refused or failed (the reason is printed), 2 mhad not reachable, 64 usage.
 )txt",
                          k_global_options);
+    case Command::switchover:
+      return fmt::format(R"txt(Usage: mhactl switchover [-c|--cluster NAME] [--to SERVER] [--force] [--json]
+
+Switch a live master to a replica (MHA's masterha_master_switch
+--master_state=alive), while mhad keeps monitoring. SERVER is a server name,
+host, host:port or IP; --cluster may be left out when SERVER belongs to one
+cluster only. Without --to, the replica a failover would choose.
+
+Checked first, refused with the reason and the fix before anything changes:
+the target replicates from the master with both threads running, is at most
+running_seconds_limit behind, can be promoted (no_master, log_bin, versions);
+no errant GTIDs on any replica; no second writable server; every other
+replica replicates; no write on the master running longer than
+running_updates_limit; no other operation running.
+
+Then: VIP off the old master (or master_ip_online_change_script
+--command=stop), old master read-only (MySQL: super_read_only), its client
+sessions ended, wait (at most running_seconds_limit) until the target has
+executed the old master's last transaction, promote the target, VIP on (or
+--command=start), point every other replica and the old master at it,
+verify through the VIP, report. Any failure before the target is writable
+is rolled back: the old master takes writes again and the VIP is back.
+Progress is printed phase by phase, then the switchover report.
+
+Options:
+  -c, --cluster NAME  the cluster (may be left out, see above)
+  --to SERVER         the replica to promote
+  --force             leave broken or unreachable other replicas out, end
+                      long-running writes on the master with their sessions
+  --json              print each progress line and the result as JSON
+
+Global options:
+{}
+The default --timeout of switchover is 180s of silence between two phases.
+Exit status: 0 completed (also with errors on some replicas, listed), 1
+refused, rolled back or failed (the reason is printed), 2 mhad not
+reachable, 64 usage.
+)txt",
+                         k_global_options);
+    case Command::rejoin:
+      return fmt::format(R"txt(Usage: mhactl rejoin HOST[:PORT]|SERVER [-c|--cluster NAME] [--force] [--json]
+
+Put a server back into its cluster as a read-only replica of the current
+master: the old master after a failover, once it is repaired and running,
+or a replica that was rebuilt or lost its replication.
+
+Its GTIDs are compared with the master's first. Transactions the master never
+had (errant: typically writes an old master took that no replica received)
+refuse the rejoin; the refusal lists them and how to rebuild the server from
+a replica (mariadb-backup, or CLONE on MySQL). --force rejoins anyway and the
+report says the divergence was accepted.
+
+Then: read_only on (MySQL: super_read_only), CHANGE MASTER to the master by
+GTID with repl_user, START, wait until both threads run. The server becomes a
+failover candidate again under its own settings. With auto_rejoin = true in
+the cluster's config mhad does this by itself when a fenced old master comes
+back clean.
+
+Options:
+  -c, --cluster NAME  the cluster (may be left out when the server is in one)
+  --force             rejoin even with errant transactions (divergence)
+  --json              print each progress line and the result as JSON
+
+Global options:
+{}
+{})txt",
+                         k_global_options, k_exit_codes);
+    case Command::maintenance:
+      return fmt::format(R"txt(Usage: mhactl maintenance on|off [-c|--cluster NAME] [--reason TEXT] [--json]
+
+Pause (on) or resume (off) automatic failover of a cluster. Monitoring,
+check and status go on: a dead master is still detected and reported, but
+not failed over. The operator's own switchover and failover still work.
+Status shows "maintenance since TIME by uid N (REASON)". Kept across mhad
+restarts. Needs root or a member of mhad's admin group.
+
+Options:
+  -c, --cluster NAME  the cluster (may be left out when only one is configured)
+  --reason TEXT       why, shown by status and logged
+  --json              print mhad's result as JSON
+
+Global options:
+{}
+{})txt",
+                         k_global_options, k_exit_codes);
     case Command::check:
       return fmt::format(R"txt(Usage: mhactl check [-c|--cluster NAME] [--json]
 

@@ -41,11 +41,30 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-// Progress of long operations, on stderr so that stdout stays the result.
-void print_event(const json& event) {
-  std::string what = string_field(event, "phase", string_field(event, "event", "event"));
-  std::string detail = string_field(event, "detail", "");
-  fmt::print(stderr, "{}{}{}\n", what, detail.empty() ? "" : ": ", detail);
+// Progress of long operations, one line each as it happens, on stderr so
+// that stdout stays the result: "phase wait_catchup started", "phase
+// promote finished in 12 ms: 'slave1' promoted", "  slave1(...): read_only=0".
+// With --json each event line is printed as it came, on stdout.
+void print_event(const json& event, bool as_json) {
+  if (as_json) {
+    fmt::print("{}\n", event.dump(-1, ' ', false, json::error_handler_t::replace));
+    std::fflush(stdout);
+    return;
+  }
+  const std::string phase = string_field(event, "phase", string_field(event, "event", "event"));
+  const std::string state = string_field(event, "state", "");
+  const json detail = event.is_object() && event.contains("detail") ? event["detail"] : json();
+  if (detail.is_string()) {
+    fmt::print(stderr, "{}: {}\n", phase, detail.get<std::string>());
+  } else if (state == "note") {
+    fmt::print(stderr, "  {}{}\n", detail.value("warning", false) ? "WARNING: " : "", detail.value("text", ""));
+  } else if (state == "finished") {
+    const std::string text = detail.value("detail", "");
+    fmt::print(stderr, "phase {} {} in {} ms{}{}\n", phase, detail.value("ok", false) ? "finished" : "stopped",
+               detail.value("duration_ms", 0), text.empty() ? "" : ": ", text);
+  } else {
+    fmt::print(stderr, "phase {} {}\n", phase, state);
+  }
 }
 
 // "mhactl: MESSAGE (CODE)"; a message of several lines (a refused config, one
@@ -66,8 +85,9 @@ void print_daemon_error(std::string_view cmd, const json& error) {
 // The command's result, or the exit status once the failure is printed.
 std::variant<json, int> ask(const Args& args, std::string_view cmd, const json& extra) {
   const json id = 1;
+  const bool as_json = args.json;
   auto reply = call(args.socket, mha::protocol::make_request(id, cmd, extra), id, args.timeout,
-                    print_event);
+                    [as_json](const json& event) { print_event(event, as_json); });
   if (!reply) {
     fmt::print(stderr, "mhactl: {}\n", reply.error().message);
     return exit_code_for(reply.error());
@@ -141,6 +161,37 @@ int run_failover(const Args& args) {
   return exit_code::ok;
 }
 
+// switchover, rejoin, maintenance: the report's text, or the JSON result.
+int run_operation(const Args& args) {
+  json extra = json::object();
+  if (!args.cluster.empty()) extra["cluster"] = args.cluster;
+  if (!args.to.empty()) extra["to"] = args.to;
+  if (args.force) extra["force"] = true;
+  if (!args.server.empty()) extra["server"] = args.server;
+  if (!args.mode.empty()) extra["mode"] = args.mode;
+  if (!args.reason.empty()) extra["reason"] = args.reason;
+  auto answer = ask(args, command_name(args.command), extra);
+  if (auto* status = std::get_if<int>(&answer)) return *status;
+  const json& result = std::get<json>(answer);
+  if (args.json) {
+    print_json(result);
+    return exit_code::ok;
+  }
+  if (args.command == Command::maintenance) {
+    if (result.value("maintenance", false))
+      fmt::print("maintenance on for '{}' since {}: automatic failover paused (monitoring goes on)\n",
+                 string_field(result, "cluster", "?"), string_field(result, "since", "?"));
+    else
+      fmt::print("maintenance off for '{}': automatic failover resumed\n", string_field(result, "cluster", "?"));
+    return exit_code::ok;
+  }
+  if (result.is_object() && result.contains("text") && result["text"].is_string())
+    fmt::print("{}", result["text"].get<std::string>());
+  else
+    print_json(result);
+  return exit_code::ok;
+}
+
 int run_reload(const Args& args) {
   auto answer = ask(args, "reload", json::object());
   if (auto* status = std::get_if<int>(&answer)) return *status;
@@ -188,6 +239,10 @@ int main(int argc, char** argv) {
       return run_reload(args);
     case Command::failover:
       return run_failover(args);
+    case Command::switchover:
+    case Command::rejoin:
+    case Command::maintenance:
+      return run_operation(args);
   }
   return exit_code::usage;
 }

@@ -254,9 +254,30 @@ std::string cluster_notes(const json& cluster) {
       for (const json& f : *failed)
         if (f.is_string()) out += fmt::format("{}  not recovered: {}\n", k_indent, f.get<std::string>());
   }
-  if (const json* rejoin = field(cluster, "awaiting_rejoin"); rejoin && rejoin->is_string())
-    out += fmt::format("{}awaiting rejoin: {} (fenced if it comes back writable; mhactl rejoin {})\n", k_indent,
-                       rejoin->get<std::string>(), rejoin->get<std::string>());
+  if (const json* rejoin = field(cluster, "awaiting_rejoin"); rejoin) {
+    // A list since servers can wait together; a lone string from older mhad.
+    std::vector<std::string> names;
+    if (rejoin->is_string()) names.push_back(rejoin->get<std::string>());
+    if (rejoin->is_array())
+      for (const json& n : *rejoin)
+        if (n.is_string()) names.push_back(n.get<std::string>());
+    for (const auto& n : names)
+      out += fmt::format("{}awaiting rejoin: {} (fenced if it comes back writable; mhactl rejoin {})\n", k_indent, n,
+                         n);
+  }
+  if (const json* m = field(cluster, "maintenance"); m && m->is_object()) {
+    const std::string reason = text_or(*m, "reason", "");
+    out += fmt::format("{}maintenance since {} by {}{}: automatic failover paused (mhactl maintenance off)\n",
+                       k_indent, text_or(*m, "since", "?"), text_or(*m, "by", "?"),
+                       reason.empty() ? "" : " (" + reason + ")");
+  }
+  if (const json* op = field(cluster, "operation_running"); op && op->is_string() && op->get<std::string>() != "failover")
+    out += fmt::format("{}{} running\n", k_indent, op->get<std::string>());
+  if (const json* last = field(cluster, "last_operation"); last && last->is_object())
+    out += fmt::format("{}last {}: {} -> {}, {} at {} ({} ms)\n", k_indent, text_or(*last, "operation", "operation"),
+                       text_or(*last, "old_master", "?"), text_or(*last, "new_master", "?"),
+                       text_or(*last, "result", "?"), text_or(*last, "finished_at", "?"),
+                       last->contains("duration_ms") ? last->at("duration_ms").dump() : "?");
   if (const json* detection = field(cluster, "detection"); detection && detection->is_object()) {
     auto verdict = text_or(*detection, "verdict", "healthy");
     if (verdict != "healthy" && verdict != "alive") {

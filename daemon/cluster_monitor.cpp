@@ -256,6 +256,10 @@ void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSessio
     fence_returning(index);
     return;  // not a master candidate: do not let it count as writable
   }
+  // Back and read-only: the daemon may rejoin it (auto_rejoin).
+  if (slot.observation.reachable && slot.observation.read_only == true && !m_failover_running &&
+      m_fenced.count(m_config.servers[index].name) && on_fenced_back)
+    on_fenced_back(m_config.servers[index].name);
 
   if (m_failover_running) return;
   auto all = observations();

@@ -60,6 +60,9 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
 
   // Called on the loop for every verdict (the daemon persists it).
   std::function<void(const VerdictEvent&)> on_verdict;
+  // Called on the loop each time a fenced server (awaiting rejoin) answers
+  // read-only: the daemon decides about auto_rejoin.
+  std::function<void(const std::string& server)> on_fenced_back;
   // The last known master from the state file, until the servers tell.
   void restore_master(std::string_view name);
   // After a failover: the new master, and a fresh detector for it.

@@ -13,6 +13,7 @@
 #include "daemon/checks/check_runner.h"
 #include "daemon/failover/hook_scripts.h"
 #include "daemon/failover/candidate.h"
+#include "daemon/server_lookup.h"
 
 namespace mha {
 
@@ -33,8 +34,7 @@ int DaemonApp::run() {
   }
   std::signal(SIGPIPE, SIG_IGN);
   m_pool = std::make_unique<WorkerPool>(static_cast<std::size_t>(m_config.daemon.worker_threads));
-  m_failovers = std::make_unique<FailoverRunner>(
-      m_loop, m_seams, [this](const std::string& cluster, FailoverPhase phase) { return persist_phase(cluster, phase); });
+  m_operations = std::make_unique<OperationRunner>(m_loop);
 
   ControlServerOptions options;
   options.path = m_config.daemon.socket;
@@ -47,6 +47,9 @@ int DaemonApp::run() {
   m_server->add_command("status", [this](auto& rq, auto& peer, auto out) { cmd_status(rq, peer, out); });
   m_server->add_command("reload", [this](auto& rq, auto& peer, auto out) { cmd_reload(rq, peer, out); });
   m_server->add_command("failover", [this](auto& rq, auto& peer, auto out) { cmd_failover(rq, peer, out); });
+  m_server->add_command("switchover", [this](auto& rq, auto& peer, auto out) { cmd_switchover(rq, peer, out); });
+  m_server->add_command("rejoin", [this](auto& rq, auto& peer, auto out) { cmd_rejoin(rq, peer, out); });
+  m_server->add_command("maintenance", [this](auto& rq, auto& peer, auto out) { cmd_maintenance(rq, peer, out); });
   m_server->add_command("check", [this](auto& rq, auto& peer, auto out) { cmd_check(rq, peer, out); });
   m_server->add_command("version", [this](auto& rq, auto& peer, auto out) { cmd_version(rq, peer, out); });
   m_server->add_command("stats", [this](auto&, auto&, auto out) {
@@ -84,9 +87,9 @@ int DaemonApp::run() {
   sd_notify(0, "STOPPING=1");
   log_notice({}, "stopping");
   for (auto& [name, monitor] : m_monitors) monitor->stop();
-  if (m_failovers->any_running())
-    log_warning({}, "a failover is running: waiting for it to finish or park before stopping");
-  m_failovers->join_all();
+  if (m_operations->any_running())
+    log_warning({}, "an operation is running: waiting for it to finish or park before stopping");
+  m_operations->join_all();
   // Monitoring jobs only read; one stuck on a dead host's connect timeout is
   // abandoned rather than holding up the stop beyond 1.5 s.
   bool all_stopped = m_pool->shutdown(1500ms);
@@ -109,7 +112,7 @@ int DaemonApp::run() {
 // for it (the loop keeps running: the failover reports through it). A second
 // signal stops at once; the interrupted failover is then parked on restart.
 void DaemonApp::request_stop(std::string_view why) {
-  if (!m_failovers->any_running() || m_stop_requested) {
+  if (!m_operations->any_running() || m_stop_requested) {
     if (m_stop_requested) log_warning({}, "{} again: stopping now, in the middle of the failover", why);
     m_loop.stop();
     return;
@@ -124,10 +127,10 @@ void DaemonApp::start_monitors() {
     auto monitor = std::make_shared<ClusterMonitor>(m_loop, *m_pool, m_seams, cluster, &m_delays);
     std::string name = cluster.name;
     monitor->on_verdict = [this, name](const VerdictEvent& event) { on_verdict(name, event); };
+    monitor->on_fenced_back = [this, name](const std::string& server) { on_fenced_back(name, server); };
     if (auto it = m_states.find(name); it != m_states.end()) {
       if (!it->second.state.master.empty()) monitor->restore_master(it->second.state.master);
-      if (it->second.state.extra.contains("awaiting_rejoin") && it->second.state.extra["awaiting_rejoin"].is_string())
-        monitor->set_fenced({it->second.state.extra["awaiting_rejoin"].get<std::string>()});
+      monitor->set_fenced(it->second.state.awaiting_rejoin);
     }
     monitor->start();
     m_monitors[cluster.name] = monitor;
@@ -179,15 +182,15 @@ void DaemonApp::on_verdict(const std::string& cluster, const VerdictEvent& event
   }
 }
 
-bool DaemonApp::persist_phase(const std::string& cluster, FailoverPhase phase) {
+bool DaemonApp::persist_phase(const std::string& cluster, const std::string& operation, const std::string& phase) {
   // Written synchronously (a few ms of fsync on the loop, once per phase):
   // the phase must be on disk before it starts.
   auto& entry = m_states[cluster];
   entry.state.cluster = cluster;
-  entry.state.operation = "failover";
-  entry.state.phase = std::string(phase_name(phase));
+  entry.state.operation = operation;
+  entry.state.phase = phase;
   if (auto r = m_store->save(entry.state); !r) {
-    log_error({{"CLUSTER", cluster}}, "{}; not starting phase '{}'", r.error().message, phase_name(phase));
+    log_error({{"CLUSTER", cluster}}, "{}; not starting phase '{}'", r.error().message, phase);
     return false;
   }
   return true;
@@ -199,22 +202,30 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
   if (it == m_monitors.end()) return make_error(Errc::unknown_cluster, "no cluster named '{}'", cluster);
   auto& monitor = *it->second;
   const auto& config = monitor.config();
-  if (m_failovers->running(cluster)) return make_error(Errc::internal, "a failover of '{}' is already running", cluster);
-  if (m_stop_requested) return make_error(Errc::internal, "mhad is stopping: no new failover of '{}'", cluster);
+  if (m_operations->running(cluster))
+    return make_error(Errc::operation_in_progress, "a {} of '{}' is already running",
+                      m_operations->running_operation(cluster), cluster);
+  if (m_stop_requested) return make_error(Errc::shutting_down, "mhad is stopping: no new failover of '{}'", cluster);
   if (!manual && !config.auto_failover)
-    return make_error(Errc::config, "auto_failover is off for '{}': detect and report only; run mhactl failover to fail over by hand",
+    return make_error(Errc::auto_failover_off,
+                      "auto_failover is off for '{}': detect and report only; run mhactl failover to fail over by hand",
                       cluster);
+  if (const auto& m = m_states[cluster].state.maintenance; !manual && m)
+    return make_error(Errc::maintenance,
+                      "'{}' is in maintenance since {} ({}{}): automatic failover is paused; mhactl failover fails "
+                      "over by hand, mhactl maintenance off resumes",
+                      cluster, m->since, m->by, m->reason.empty() ? "" : ", " + m->reason);
   if (auto parked = m_parked.find(cluster); parked != m_parked.end() && !force)
-    return make_error(Errc::internal,
+    return make_error(Errc::needs_operator,
                       "an earlier failover of '{}' was interrupted in phase '{}'; check the servers, then mhactl "
                       "failover --force",
                       cluster, parked->second);
   auto master = monitor.master();
-  if (!master) return make_error(Errc::internal, "the master of '{}' is not known", cluster);
+  if (!master) return make_error(Errc::no_candidate, "the master of '{}' is not known", cluster);
   Verdict verdict = monitor.verdict();
   if (verdict != Verdict::dead && verdict != Verdict::dead_host) {
     if (!manual || verdict == Verdict::healthy || verdict == Verdict::alive)
-      return make_error(Errc::internal,
+      return make_error(Errc::master_not_dead,
                         "master '{}' is not dead (verdict {}); for a planned switch use mhactl switchover",
                         config.servers[*master].name, verdict_name(verdict));
   }
@@ -241,22 +252,32 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
               {"MESSAGE_ID", std::string(k_message_failover_start)}},
              "{} failover of '{}' starting: master '{}' is {}", manual ? "manual" : "automatic", cluster,
              config.servers[*master].name, verdict_name(verdict));
-  m_failovers->start(
-      failover_config(cluster, config), *master, request,
-      [this, cluster, requester](FailoverPhase phase, const std::string& event, const json& detail) {
-        if (requester) requester->event("phase", json{{"phase", phase_name(phase)}, {"state", event}, {"detail", detail}});
-        if (event == "note") return;  // the failover logs its own notes, one line each
-        LogFields fields{{"CLUSTER", cluster}, {"PHASE", std::string(phase_name(phase))}, {"EVENT", "failover_phase"}};
-        if (detail.contains("duration_ms")) fields.push_back({"DURATION_MS", detail["duration_ms"].dump()});
-        log_notice(fields, "failover phase '{}' {}{}", phase_name(phase), event,
-                   detail.contains("detail") && detail["detail"].is_string() && !detail["detail"].get<std::string>().empty()
-                       ? ": " + detail["detail"].get<std::string>()
-                       : std::string());
-      },
-      [this, cluster, requester, dead_master](const FailoverReport& report) {
-        if (auto it = m_monitors.find(cluster); it != m_monitors.end()) it->second->return_shell(dead_master);
-        on_failover_done(cluster, report, requester);
-      });
+  const std::string old_master = config.servers[*master].name;
+  FailoverCallbacks callbacks;
+  callbacks.persist_phase = [this, cluster, old_master](FailoverPhase phase) {
+    // The old master joins the fenced set before anyone can be made
+    // writable (recover_master promotes): a crash after promotion must not
+    // let it come back writable.
+    if (phase == FailoverPhase::recover_master && m_states[cluster].state.awaiting_rejoin.insert(old_master).second)
+      if (auto it = m_monitors.find(cluster); it != m_monitors.end())
+        it->second->set_fenced(m_states[cluster].state.awaiting_rejoin);
+    return persist_phase(cluster, "failover", std::string(phase_name(phase)));
+  };
+  callbacks.progress = [this, cluster, requester](FailoverPhase phase, const std::string& event, const json& detail) {
+    if (requester) requester->event("phase", json{{"phase", phase_name(phase)}, {"state", event}, {"detail", detail}});
+    if (event == "note") return;  // the failover logs its own notes, one line each
+    LogFields fields{{"CLUSTER", cluster}, {"PHASE", std::string(phase_name(phase))}, {"EVENT", "failover_phase"}};
+    if (detail.contains("duration_ms")) fields.push_back({"DURATION_MS", detail["duration_ms"].dump()});
+    log_notice(fields, "failover phase '{}' {}{}", phase_name(phase), event,
+               detail.contains("detail") && detail["detail"].is_string() && !detail["detail"].get<std::string>().empty()
+                   ? ": " + detail["detail"].get<std::string>()
+                   : std::string());
+  };
+  callbacks.done = [this, cluster, requester, dead_master](const FailoverReport& report) {
+    if (auto it = m_monitors.find(cluster); it != m_monitors.end()) it->second->return_shell(dead_master);
+    on_failover_done(cluster, report, requester);
+  };
+  start_failover_operation(*m_operations, m_seams, failover_config(cluster, config), *master, request, callbacks);
   return std::nullopt;
 }
 
@@ -276,9 +297,13 @@ void DaemonApp::on_failover_done(const std::string& cluster, const FailoverRepor
     record.duration_ms = report.duration_ms;
     record.detail = report.to_json();
     entry.state.add_failover(std::move(record));
-    // Whatever the result: once a new master took writes, the old one must
-    // never come back writable.
-    if (!report.old_master.empty() && report.promoted) entry.state.extra["awaiting_rejoin"] = report.old_master;
+  }
+  // Whatever the result: once a new master took writes, the old one must
+  // never come back writable. Added before promotion (persist_phase); taken
+  // out again when nobody was promoted after all.
+  if (!report.old_master.empty()) {
+    if (report.promoted) entry.state.awaiting_rejoin.insert(report.old_master);
+    else if (report.result != FailoverResult::needs_operator) entry.state.awaiting_rejoin.erase(report.old_master);
   }
   // Stopped after changing servers: no automatic failover until an operator
   // looked (mhactl failover --force).
@@ -306,8 +331,7 @@ void DaemonApp::on_failover_done(const std::string& cluster, const FailoverRepor
     it->second->set_failover_running(false);
     for (std::size_t i = 0; i < config.servers.size(); ++i)
       if (config.servers[i].name == report.new_master && report.promoted) it->second->set_master(i);
-    if (entry.state.extra.contains("awaiting_rejoin") && entry.state.extra["awaiting_rejoin"].is_string())
-      it->second->set_fenced({entry.state.extra["awaiting_rejoin"].get<std::string>()});
+    it->second->set_fenced(entry.state.awaiting_rejoin);
     if (!config.report_script.empty() && report.result != FailoverResult::refused) {
       auto cluster_config = config;
       std::string conf = m_config_path.string();
@@ -327,10 +351,12 @@ void DaemonApp::on_failover_done(const std::string& cluster, const FailoverRepor
     if (report.result == FailoverResult::completed || report.result == FailoverResult::completed_with_errors)
       requester->ok(report.to_json());
     else
-      requester->fail(Error{report.result == FailoverResult::refused ? Errc::bad_request : Errc::internal,
+      requester->fail(Error{report.result == FailoverResult::refused          ? Errc::bad_request
+                            : report.result == FailoverResult::needs_operator ? Errc::needs_operator
+                                                                              : Errc::internal,
                             report.refusal.empty() ? report.text() : report.refusal});
   }
-  if (m_stop_requested && !m_failovers->any_running()) {
+  if (m_stop_requested && !m_operations->any_running()) {
     log_notice({}, "the failover of '{}' has finished: stopping as asked", cluster);
     m_loop.stop();
   }
@@ -351,9 +377,9 @@ ClusterConfig DaemonApp::failover_config(const std::string& cluster, const Clust
   // must not block the next failover (MHA: remove_dead_master_conf, without
   // editing the operator's files).
   ClusterConfig out = config;
-  if (auto it = m_states.find(cluster); it != m_states.end() && it->second.state.extra.contains("awaiting_rejoin"))
+  if (auto it = m_states.find(cluster); it != m_states.end())
     for (auto& server : out.servers)
-      if (server.name == it->second.state.extra["awaiting_rejoin"]) server.ignore_fail = true;
+      if (it->second.state.awaiting_rejoin.count(server.name)) server.ignore_fail = true;
   return out;
 }
 
@@ -366,7 +392,9 @@ std::optional<std::chrono::system_clock::time_point> DaemonApp::last_completed_f
 }
 
 void DaemonApp::add_operation_status(const std::string& cluster, nlohmann::json& out) const {
-  out["failover_running"] = m_failovers && m_failovers->running(cluster);
+  const std::string running = m_operations ? m_operations->running_operation(cluster) : "";
+  out["failover_running"] = running == "failover";
+  out["operation_running"] = running.empty() ? json(nullptr) : json(running);
   auto parked = m_parked.find(cluster);
   auto it = m_states.find(cluster);
   const bool stopped = it != m_states.end() && it->second.state.operation == "failover_stopped";
@@ -388,7 +416,18 @@ void DaemonApp::add_operation_status(const std::string& cluster, nlohmann::json&
   } else {
     out["last_failover"] = nullptr;
   }
-  out["awaiting_rejoin"] = state.extra.contains("awaiting_rejoin") ? state.extra["awaiting_rejoin"] : json(nullptr);
+  out["awaiting_rejoin"] = state.awaiting_rejoin;
+  out["maintenance"] = state.maintenance ? json{{"since", state.maintenance->since}, {"by", state.maintenance->by},
+                                                {"reason", state.maintenance->reason}}
+                                         : json(nullptr);
+  if (!state.operations.empty()) {
+    const auto& o = state.operations.back();
+    out["last_operation"] = json{{"operation", o.detail.value("operation", "")}, {"finished_at", o.finished_at},
+                                 {"old_master", o.old_master}, {"new_master", o.new_master}, {"result", o.result},
+                                 {"duration_ms", o.duration_ms}};
+  } else {
+    out["last_operation"] = nullptr;
+  }
 }
 
 nlohmann::json DaemonApp::readiness_json_for(const std::string& cluster, const ClusterMonitor& monitor) const {
@@ -534,26 +573,25 @@ void DaemonApp::cmd_reload(const protocol::Request&, const Peer& peer, std::shar
 }
 
 void DaemonApp::cmd_failover(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out) {
-  if (!may_change(peer)) {
-    out->fail(make_error(Errc::permission_denied, "failover needs root or group '{}' (you are uid {})",
-                         m_config.daemon.admin_group, peer.uid));
-    return;
+  auto to_arg = request.string_arg("to");
+  auto force_arg = request.bool_arg("force");
+  if (!to_arg) return out->fail(to_arg.error());
+  if (!force_arg) return out->fail(force_arg.error());
+  std::string to = *to_arg;
+  std::string cluster;
+  if (!to.empty()) {
+    // --to by name, host, host:port or IP; it also names the cluster.
+    auto found = find_server(m_config.clusters, request.cluster, to);
+    if (!found) return out->fail(found.error());
+    cluster = found->cluster->name;
+    to = found->cluster->servers[found->server].name;
+  } else {
+    auto found = find_cluster(m_config.clusters, request.cluster);
+    if (!found) return out->fail(found.error());
+    cluster = (*found)->name;
   }
-  std::string cluster = request.cluster;
-  if (cluster.empty()) {
-    if (m_monitors.size() != 1) {
-      std::string known;
-      for (const auto& [name, m] : m_monitors) known += (known.empty() ? "" : ", ") + name;
-      out->fail(make_error(Errc::bad_request, "more than one cluster: choose one with --cluster ({})", known));
-      return;
-    }
-    cluster = m_monitors.begin()->first;
-  }
-  std::string to = request.args.value("to", "");
-  bool force = request.args.value("force", false);
-  log_notice({{"CLUSTER", cluster}, {"EVENT", "failover_requested"}}, "failover requested by uid {} pid {}{}{}",
-             peer.uid, peer.pid, to.empty() ? "" : " --to " + to, force ? " --force" : "");
-  if (auto refused = start_failover(cluster, true, force, to, out)) out->fail(*refused);
+  if (auto refused = authorise(peer, "failover", cluster)) return out->fail(*refused);
+  if (auto refused = start_failover(cluster, true, *force_arg, to, out)) out->fail(*refused);
 }
 
 void DaemonApp::cmd_check(const protocol::Request& request, const Peer&, std::shared_ptr<Responder> out) {

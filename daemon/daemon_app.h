@@ -8,11 +8,15 @@
 #include "daemon/control_server.h"
 #include "daemon/event_loop.h"
 #include "daemon/failover/failover_runner.h"
+#include "daemon/operations/operation_report.h"
+#include "daemon/operations/operation_runner.h"
 #include "daemon/state_store.h"
 #include "daemon/worker_pool.h"
 
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -53,7 +57,23 @@ class DaemonApp {
   // Starts a failover of `cluster` if nothing forbids it; returns why not.
   std::optional<Error> start_failover(const std::string& cluster, bool manual, bool force, const std::string& to,
                                       std::shared_ptr<Responder> requester);
-  bool persist_phase(const std::string& cluster, FailoverPhase phase);
+  // Persists `operation` in `phase` before the phase starts (false: not saved).
+  bool persist_phase(const std::string& cluster, const std::string& operation, const std::string& phase);
+  // Switchover, rejoin, maintenance (daemon_operations.cpp).
+  void cmd_switchover(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
+  void cmd_rejoin(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
+  void cmd_maintenance(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
+  // Refusal for a changing command from a peer without the right, else
+  // nullopt; logs who asked either way.
+  std::optional<Error> authorise(const Peer& peer, const std::string& command, const std::string& cluster);
+  std::optional<Error> start_rejoin(const std::string& cluster, std::size_t server, bool force, bool automatic,
+                                    std::shared_ptr<Responder> requester);
+  void on_operation_done(const std::string& cluster, const OperationReport& report,
+                         std::shared_ptr<Responder> requester);
+  // auto_rejoin: a fenced old master answers again.
+  void on_fenced_back(const std::string& cluster, const std::string& server);
+  // The new master's GTIDs when `server` was failed over (rejoin's reference).
+  std::string promoted_at_gtids(const std::string& cluster, const std::string& server) const;
   void request_stop(std::string_view why);
   void on_failover_done(const std::string& cluster, const FailoverReport& report,
                         std::shared_ptr<Responder> requester);
@@ -73,7 +93,10 @@ class DaemonApp {
   };
   std::map<std::string, PersistedCluster> m_states;
   CheckDelayStats m_delays;
-  std::unique_ptr<FailoverRunner> m_failovers;
+  std::unique_ptr<OperationRunner> m_operations;
+  // auto_rejoin already tried for these (cluster/server) since they came back:
+  // an errant one is reported once, not every cycle.
+  std::set<std::string> m_auto_rejoin_tried;
   // Clusters whose failover was interrupted (mhad died mid-way): no automatic
   // failover until an operator looked (mhactl failover --force).
   std::map<std::string, std::string> m_parked;

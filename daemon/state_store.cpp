@@ -241,6 +241,11 @@ void ClusterState::add_verdict(VerdictRecord record) {
   while (verdicts.size() > k_max_verdicts) verdicts.pop_front();
 }
 
+void ClusterState::add_operation(FailoverRecord record) {
+  operations.push_back(std::move(record));
+  while (operations.size() > k_max_failovers) operations.pop_front();
+}
+
 void ClusterState::add_failover(FailoverRecord record) {
   failovers.push_back(std::move(record));
   while (failovers.size() > k_max_failovers) failovers.pop_front();
@@ -263,10 +268,24 @@ json ClusterState::to_json() const {
                                  {"result", f.result},
                                  {"duration_ms", f.duration_ms},
                                  {"detail", f.detail}});
+  json operation_list = json::array();
+  for (const auto& f : operations)
+    operation_list.push_back(json{{"started_at", f.started_at},
+                                  {"finished_at", f.finished_at},
+                                  {"old_master", f.old_master},
+                                  {"new_master", f.new_master},
+                                  {"result", f.result},
+                                  {"duration_ms", f.duration_ms},
+                                  {"detail", f.detail}});
   return json{{"version", version},       {"cluster", cluster},     {"master", master},
+              {"operations", operation_list},
               {"verdicts", verdict_list}, {"failovers", failover_list},
               {"operation", operation},   {"phase", phase},         {"updated_at", updated_at},
-              {"extra", extra.is_object() ? extra : json::object()}};
+              {"extra", extra.is_object() ? extra : json::object()},
+              {"awaiting_rejoin", awaiting_rejoin},
+              {"maintenance", maintenance ? json{{"since", maintenance->since}, {"by", maintenance->by},
+                                                  {"reason", maintenance->reason}}
+                                          : json(nullptr)}};
 }
 
 Result<ClusterState> ClusterState::from_json(const json& doc) {
@@ -309,9 +328,37 @@ Result<ClusterState> ClusterState::from_json(const json& doc) {
       state.add_failover(std::move(record).value());
     }
   }
+  if (const auto it = doc.find("operations"); it != doc.end()) {
+    if (!it->is_array()) return type_error("operations", "an array", *it);
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      auto record = failover_from_json((*it)[i], fmt::format("operations[{}]", i));
+      if (!record) return record.error();
+      state.add_operation(std::move(record).value());
+    }
+  }
   if (const auto it = doc.find("extra"); it != doc.end()) {
     if (!it->is_object()) return type_error("extra", "an object", *it);
     state.extra = *it;
+    // Written by mhad before awaiting_rejoin had a key of its own: one name.
+    if (auto old = state.extra.find("awaiting_rejoin"); old != state.extra.end()) {
+      if (old->is_string()) state.awaiting_rejoin.insert(old->get<std::string>());
+      state.extra.erase(old);
+    }
+  }
+  if (const auto it = doc.find("awaiting_rejoin"); it != doc.end() && !it->is_null()) {
+    if (!it->is_array()) return type_error("awaiting_rejoin", "an array", *it);
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_string()) return type_error(fmt::format("awaiting_rejoin[{}]", i), "a string", (*it)[i]);
+      state.awaiting_rejoin.insert((*it)[i].get<std::string>());
+    }
+  }
+  if (const auto it = doc.find("maintenance"); it != doc.end() && !it->is_null()) {
+    if (!it->is_object()) return type_error("maintenance", "an object", *it);
+    MaintenanceRecord m;
+    for (auto ok : {read_member(*it, "maintenance", "since", m.since), read_member(*it, "maintenance", "by", m.by),
+                    read_member(*it, "maintenance", "reason", m.reason)})
+      if (!ok) return ok.error();
+    state.maintenance = std::move(m);
   }
   return state;
 }

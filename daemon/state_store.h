@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,15 @@ struct FailoverRecord {
   bool operator==(const FailoverRecord&) const = default;
 };
 
+// Automatic failover paused by an operator (mhactl maintenance on).
+struct MaintenanceRecord {
+  std::string since;   // wall time
+  std::string by;      // "uid 0 pid 1234 (mhactl maintenance on ...)"
+  std::string reason;  // --reason, may be empty
+
+  bool operator==(const MaintenanceRecord&) const = default;
+};
+
 struct ClusterState {
   static constexpr int k_version = 1;  // the newest version this mhad understands
   static constexpr std::size_t k_max_verdicts = 200;
@@ -74,14 +84,22 @@ struct ClusterState {
   std::string master;  // last known master's server name, "" if never seen
   std::deque<VerdictRecord> verdicts;    // oldest first, at most k_max_verdicts
   std::deque<FailoverRecord> failovers;  // oldest first, at most k_max_failovers
+  // Switchovers and rejoins (detail.operation says which), oldest first, at
+  // most k_max_failovers. Kept apart: they do not count for min_failover_interval.
+  std::deque<FailoverRecord> operations;
   std::string operation;                 // "" or "failover", "switchover" ...
   std::string phase;                     // the operation's phase, persisted before it starts
   std::string updated_at;                // set by StateStore::save()
+  // Old masters that must stay read-only until they rejoin: a failover adds
+  // its old master before the new one takes writes; rejoin removes it.
+  std::set<std::string> awaiting_rejoin;
+  std::optional<MaintenanceRecord> maintenance;
   nlohmann::json extra = nlohmann::json::object();  // always an object
 
   // Append, dropping the oldest entries beyond the bound.
   void add_verdict(VerdictRecord record);
   void add_failover(FailoverRecord record);
+  void add_operation(FailoverRecord record);
 
   nlohmann::json to_json() const;
   // Strict about types (Errc::parse naming the key, e.g. "verdicts[3].evidence:

@@ -548,7 +548,7 @@ class Run {
     // replica's @@gtid_slave_pos). MySQL: @@gtid_executed.
     if (auto s = session(n)) {
       auto rows = (*s)->query(flavor(n).gtid_executed_sql());
-      if (rows && !rows->rows.empty()) m_new_master_gtids = rows->rows[0][0].value_or("");
+      if (rows && !rows->rows.empty()) m_new_master_gtids = m_report.promoted_at_gtids = rows->rows[0][0].value_or("");
       else note(fmt::format("cannot read the GTIDs of '{}': replicas will not be waited for", name(n)));
     }
 
@@ -710,8 +710,8 @@ class Run {
         note(fmt::format("{}: ERROR: {}", address(server(o.server)), o.error));
       }
     }
-    note(fmt::format("old master '{}' was not repointed (it is dead): mhactl rejoin {} when it is back", name(m_dead),
-                     name(m_dead)));
+    note(fmt::format("old master '{}' was not repointed (it is dead): mhactl rejoin {} when it is back{}", name(m_dead),
+                     name(m_dead), m_config.auto_rejoin ? " (auto_rejoin is on: mhad does it when it comes back clean)" : ""));
     m_phase_detail = fmt::format("{} recovered, {} failed", m_report.recovered_replicas.size(),
                                  m_report.failed_replicas.size());
     return true;
@@ -820,6 +820,7 @@ nlohmann::json FailoverReport::to_json() const {
           {"lost_writes_risk", lost_writes_risk},
           {"last_master_gtid", or_null(last_master_gtid)},
           {"salvaged_transactions", salvaged_transactions},
+          {"promoted_at_gtids", or_null(promoted_at_gtids)},
           {"duration_ms", duration_ms}};
 }
 

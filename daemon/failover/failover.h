@@ -136,6 +136,9 @@ struct FailoverReport {
   // GTID position when the monitor last saw it.
   std::string last_master_gtid;
   std::size_t salvaged_transactions = 0;
+  // The new master's GTIDs right after promotion: what the old master may
+  // have when it rejoins (anything beyond is errant).
+  std::string promoted_at_gtids;
   std::int64_t duration_ms = 0;
 
   nlohmann::json to_json() const;

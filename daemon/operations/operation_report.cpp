@@ -32,7 +32,8 @@ nlohmann::json OperationReport::to_json() const {
           {"refusal", or_null(refusal)},
           {"promoted", promoted},     {"forced", forced},
           {"phases", phases_json},    {"steps", steps},
-          {"notes", notes},           {"duration_ms", duration_ms}};
+          {"notes", notes},           {"duration_ms", duration_ms},
+          {"text", text()}};
 }
 
 std::string OperationReport::text() const {

@@ -85,7 +85,10 @@ bool Mhad::start(const std::vector<std::pair<std::string, std::string>>& env) {
     ::unsetenv("NOTIFY_SOCKET");
     ::unsetenv("JOURNAL_STREAM");
     std::string config = m_dir + "/mhad.toml";
-    std::string binary = mhad_path();
+    // Failpoints exist only in the test build of the daemon (daemon/failpoints.h).
+    bool hooks = false;
+    for (const auto& [name, value] : env) hooks = hooks || name.rfind("MHAD_TEST_", 0) == 0;
+    std::string binary = hooks ? mhad_path() + "-testhooks" : mhad_path();
     ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), "--log-level", "debug",
             static_cast<char*>(nullptr));
     ::_exit(127);
