@@ -60,6 +60,60 @@ std::set<int> WriteLoad::acked() {
   return m_acked;
 }
 
+ReconnectingWriteLoad::ReconnectingWriteLoad(std::string host, std::uint16_t port)
+    : m_host(std::move(host)), m_port(port) {
+  MariadbSession s;
+  REQUIRE(s.connect(SqlEndpoint{m_host, m_port, "app", "apppass"}));
+  REQUIRE(s.execute("CREATE TABLE IF NOT EXISTS mha_test.acked (id INT PRIMARY KEY)"));
+  m_thread = std::thread([this] {
+    SqlEndpoint endpoint{m_host, m_port, "app", "apppass"};
+    endpoint.connect_timeout = endpoint.read_timeout = 1s;
+    MariadbSession session;
+    auto last_ack = std::chrono::steady_clock::now();
+    // Bounded: at most 20000 attempts (about 7 minutes at 20 ms).
+    for (int id = 1; id <= 20000 && !m_stop; ++id) {
+      bool ok = (session.connected() || session.connect(endpoint)) &&
+                session.execute(fmt::format("INSERT INTO mha_test.acked VALUES ({})", id));
+      const auto now = std::chrono::steady_clock::now();
+      {
+        std::lock_guard lock(m_mutex);
+        if (ok) {
+          m_acked.insert(id);
+          const long gap = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_ack).count();
+          if (gap > 100) m_gaps.push_back(gap);
+          last_ack = now;
+        } else {
+          ++m_errors;
+        }
+      }
+      if (!ok) session.close();
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+}
+
+ReconnectingWriteLoad::~ReconnectingWriteLoad() { stop(); }
+
+void ReconnectingWriteLoad::stop() {
+  m_stop = true;
+  if (m_thread.joinable()) m_thread.join();
+}
+
+std::set<int> ReconnectingWriteLoad::acked() {
+  std::lock_guard lock(m_mutex);
+  return m_acked;
+}
+
+int ReconnectingWriteLoad::errors() {
+  std::lock_guard lock(m_mutex);
+  return m_errors;
+}
+
+std::vector<long> ReconnectingWriteLoad::take_gaps() {
+  std::lock_guard lock(m_mutex);
+  return std::exchange(m_gaps, {});
+}
+
 std::set<int> kill_master_under_load(const std::string& signal) {
   WriteLoad load(k_loopback_hosts[0]);
   REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 50; }));

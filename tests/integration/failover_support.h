@@ -52,6 +52,33 @@ class WriteLoad {
   std::thread m_thread;
 };
 
+// An application as a connection pool would behave: one INSERT every ~20 ms
+// on host:port (a VIP), and on any error it drops the connection and
+// reconnects (1 s connect timeout) and goes on with the next id. Records the
+// acknowledged ids, the errors it saw, and the longest gap between two
+// acknowledged writes (the write-unavailability window a client sees).
+class ReconnectingWriteLoad {
+ public:
+  explicit ReconnectingWriteLoad(std::string host, std::uint16_t port = 3306);
+  ~ReconnectingWriteLoad();
+  void stop();
+  std::set<int> acked();
+  int errors();
+  // Gaps between consecutive acknowledged writes longer than 100 ms, since
+  // the last call (cleared by it), in ms.
+  std::vector<long> take_gaps();
+
+ private:
+  std::string m_host;
+  std::uint16_t m_port;
+  std::atomic<bool> m_stop{false};
+  std::mutex m_mutex;
+  std::set<int> m_acked;
+  int m_errors = 0;
+  std::vector<long> m_gaps;
+  std::thread m_thread;
+};
+
 // Writes through the loopback master until 50 writes are acknowledged, sends
 // its mariadbd `signal` (sandbox.sh kill 0 SIGNAL), stops the load and
 // returns the acknowledged ids. REQUIREs each step.
