@@ -202,6 +202,17 @@ TEST_CASE("config: an unknown key, with a suggestion when close", "[config]") {
         "clusters.d/app1.toml:4:1: vip.arpnig: expected a known key, found an unknown key; did you mean 'arping'?");
 }
 
+TEST_CASE("config: a typo as close to two keys suggests the cluster-wide one, then the inherited one", "[config]") {
+  // hort: one edit from both port (inherited) and host (per server).
+  CHECK(only_error(load_app1(k_servers + "hort = 1\n")) ==
+        "clusters.d/app1.toml:8:1: server[1].hort: expected a known key, found an unknown key; did you mean 'port'?");
+  CHECK(only_error(load_app1(k_servers + "ssh_hort = 1\n")) ==
+        "clusters.d/app1.toml:8:1: server[1].ssh_hort: expected a known key, found an unknown key; did you mean "
+        "'ssh_port'?");
+  CHECK(only_error(load_app1("ssh_hort = 1\n" + k_servers)) ==
+        "clusters.d/app1.toml:1:1: ssh_hort: expected a known key, found an unknown key; did you mean 'ssh_port'?");
+}
+
 TEST_CASE("config: MHA's renamed keys point at the new name", "[config]") {
   const std::string text = "[[server]]\nname = \"master\"\nhostname = \"192.168.3.74\"\n";
   CHECK(only_error(load_app1(text)) ==
