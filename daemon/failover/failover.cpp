@@ -897,7 +897,7 @@ class Run {
       if (!sql) break;
       if (auto c = sql->connect(through_vip); !c) {
         last = c.error().message;
-      } else if (auto rows = sql->query("SELECT @@server_id"); !rows || rows->rows.empty()) {
+      } else if (auto rows = sql->query(Flavor::server_id_sql()); !rows || rows->rows.empty()) {
         last = rows ? "no answer to SELECT @@server_id" : rows.error().message;
       } else {
         const std::string id = rows->rows[0][0].value_or("");
