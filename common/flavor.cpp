@@ -190,8 +190,6 @@ std::string Flavor::adopt_own_position_sql() const {
   return is_mariadb() ? "SET GLOBAL gtid_slave_pos = @@gtid_current_pos" : "";
 }
 
-std::string Flavor::server_id_sql() { return "SELECT @@server_id"; }
-
 std::string Flavor::processlist_sql() {
   return "SELECT ID, USER, HOST, DB, COMMAND, TIME, STATE, INFO FROM information_schema.PROCESSLIST "
          "WHERE ID <> CONNECTION_ID()";
@@ -215,6 +213,52 @@ std::string Flavor::change_master_sql(const ReplicationSource& source) const {
   // GET_MASTER_PUBLIC_KEY exists from 8.0; 5.7 has no caching_sha2_password.
   const bool public_key = source.get_public_key && m_version.at_least(8, 0, 0);
   return head + ", MASTER_AUTO_POSITION=1" + (public_key ? ", GET_MASTER_PUBLIC_KEY=1" : "");
+}
+
+namespace {
+// MySQL 8.0.23+ spells replication SOURCE/REPLICA; the older forms are gone in 8.4.
+bool source_keywords(const Flavor& flavor) { return flavor.is_mysql() && flavor.version().at_least(8, 0, 23); }
+}  // namespace
+
+std::string Flavor::change_source_sql(std::string_view clauses) const {
+  return fmt::format("{} TO {}", source_keywords(*this) ? "CHANGE REPLICATION SOURCE" : "CHANGE MASTER", clauses);
+}
+
+std::string Flavor::gtid_positioning_clause() const {
+  if (is_mariadb()) return "MASTER_USE_GTID=slave_pos";
+  return source_keywords(*this) ? "SOURCE_AUTO_POSITION=1" : "MASTER_AUTO_POSITION=1";
+}
+
+std::string Flavor::repoint_hint_sql(std::string_view host, uint16_t port, std::string_view user) const {
+  std::string_view p = source_keywords(*this) ? "SOURCE" : "MASTER";
+  return fmt::format("{}; {}; {}", stop_replica_sql(),
+                     change_source_sql(fmt::format("{p}_HOST='{}', {p}_PORT={}, {p}_USER='{}', {p}_PASSWORD='...', {}",
+                                                   host, port, user, gtid_positioning_clause(), fmt::arg("p", p))),
+                     start_replica_sql());
+}
+
+std::string Flavor::heartbeat_period_sql(int seconds) const {
+  return change_source_sql(fmt::format("{}_HEARTBEAT_PERIOD={}", source_keywords(*this) ? "SOURCE" : "MASTER", seconds));
+}
+
+std::string Flavor::restart_io_thread_sql() const {
+  return fmt::format("{}; {}", stop_io_thread_sql(), start_io_thread_sql());
+}
+
+std::string Flavor::version_sql() { return "SELECT VERSION()"; }
+std::string Flavor::server_id_sql() { return "SELECT @@server_id"; }
+std::string Flavor::show_grants_sql() { return "SHOW GRANTS"; }
+
+std::string Flavor::repl_privilege_sql(std::string_view user) {
+  return fmt::format("SELECT COUNT(*) FROM mysql.user WHERE User = {} AND Repl_slave_priv = 'Y'", sql_quote(user));
+}
+
+std::string Flavor::heartbeat_write_sql() {
+  return "INSERT INTO mhad.heartbeat (id, ts) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE ts = NOW(3)";
+}
+std::string Flavor::heartbeat_database_sql() { return "CREATE DATABASE IF NOT EXISTS mhad"; }
+std::string Flavor::heartbeat_table_sql() {
+  return "CREATE TABLE IF NOT EXISTS mhad.heartbeat (id TINYINT PRIMARY KEY, ts TIMESTAMP(3))";
 }
 
 std::string Flavor::wait_for_gtids_sql(std::string_view gtids, std::chrono::seconds timeout) const {

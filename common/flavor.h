@@ -95,8 +95,6 @@ class Flavor {
   static std::string inventory_variables_sql();
   // Counters read every cycle: semi-sync state and the replica's heartbeats.
   static std::string health_status_sql();
-  // One row, one column: the server's server_id (the VIP check compares it).
-  static std::string server_id_sql();
   // Every connection but the caller's own (ID, USER, HOST, DB, COMMAND,
   // TIME, STATE, INFO); the same on both flavors. Switchover reads it for
   // long-running writes and for the client sessions it ends.
@@ -131,6 +129,20 @@ class Flavor {
   // password: never log the result. An empty password leaves the clause out
   // (the replica keeps the one it has).
   std::string change_master_sql(const ReplicationSource& source) const;
+  // "CHANGE MASTER TO <clauses>" or, MySQL 8.0.23+, "CHANGE REPLICATION
+  // SOURCE TO <clauses>".
+  std::string change_source_sql(std::string_view clauses) const;
+  // The clause that turns on GTID positioning: MASTER_USE_GTID=slave_pos,
+  // SOURCE_AUTO_POSITION=1 (MySQL 8.0.23+) or MASTER_AUTO_POSITION=1.
+  std::string gtid_positioning_clause() const;
+  // For hints shown to the operator (`mhactl check` fixes), never run: stop,
+  // point at host:port as `user` with GTID positioning, start. The password
+  // is the placeholder '...': hints never carry secrets. Values unquoted.
+  std::string repoint_hint_sql(std::string_view host, uint16_t port, std::string_view user) const;
+  // CHANGE ... TO MASTER_HEARTBEAT_PERIOD=N (SOURCE_ on MySQL 8.0.23+).
+  std::string heartbeat_period_sql(int seconds) const;
+  // "STOP SLAVE IO_THREAD; START SLAVE IO_THREAD" (REPLICA on MySQL 8.0.22+).
+  std::string restart_io_thread_sql() const;
 
   // Blocks until the server has executed `gtids` (a MariaDB position or a
   // MySQL GTID set, as text) or `timeout` passes. Result, one integer column:
@@ -159,6 +171,19 @@ class Flavor {
   // (SUPER no longer includes it); older MariaDB: SUPER; MySQL: SUPER or
   // CONNECTION_ADMIN.
   std::vector<std::string> write_while_read_only_privileges() const;
+
+  // --- statements the same everywhere ---------------------------------------
+  static std::string version_sql();      // SELECT VERSION(), to detect the flavor
+  static std::string server_id_sql();    // SELECT @@server_id
+  static std::string show_grants_sql();  // the session user's own grants
+  // One row, one column: how many mysql.user rows for `user` (any host) have
+  // REPLICATION SLAVE (Repl_slave_priv='Y').
+  static std::string repl_privilege_sql(std::string_view user);
+  // INSERT ping (ping_type = insert): one row in mhad.heartbeat, created by
+  // the two DDL statements below when missing.
+  static std::string heartbeat_write_sql();
+  static std::string heartbeat_database_sql();
+  static std::string heartbeat_table_sql();
 
   // --- binlog tool ---------------------------------------------------------
   std::string_view binlog_tool() const;

@@ -1,6 +1,8 @@
 // GTID algebra: see gtid.h for the text formats and what each operation means.
 #include "common/gtid.h"
 
+#include "common/text.h"
+
 #include <algorithm>
 #include <charconv>
 #include <limits>
@@ -8,15 +10,6 @@
 namespace mha {
 
 namespace {
-
-constexpr std::string_view k_whitespace = " \t\r\n";
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(k_whitespace);
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(k_whitespace);
-  return text.substr(first, last - first + 1);
-}
 
 // Splits on `sep` without dropping empty pieces: "a,,b" -> {"a", "", "b"},
 // so callers can report a stray separator instead of silently skipping it.

@@ -1,6 +1,8 @@
 // Typed SHOW SLAVE/REPLICA STATUS rows: see replica_status.h.
 #include "common/replica_status.h"
 
+#include "common/text.h"
+
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
@@ -10,15 +12,6 @@
 namespace mha {
 
 namespace {
-
-constexpr std::string_view k_whitespace = " \t\r\n";
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(k_whitespace);
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(k_whitespace);
-  return text.substr(first, last - first + 1);
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

@@ -1,5 +1,7 @@
 #include "ctl/check_table.h"
 
+#include "common/text.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,25 +17,9 @@ using nlohmann::json;
 constexpr std::string_view k_indent = "  ";
 constexpr std::string_view k_gap = "  ";
 
-// Details quote servers' error texts: one line, no control characters.
-std::string clean(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  for (char c : raw) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '\n' || c == '\r' || c == '\t')
-      out += ' ';
-    else if (byte < 0x20 || byte == 0x7f)
-      out += '?';
-    else
-      out += c;
-  }
-  return out;
-}
-
 std::string text_or(const json& object, const char* key, std::string_view fallback) {
   if (object.is_object())
-    if (auto it = object.find(key); it != object.end() && it->is_string()) return clean(it->get_ref<const std::string&>());
+    if (auto it = object.find(key); it != object.end() && it->is_string()) return one_line(it->get_ref<const std::string&>());
   return std::string(fallback);
 }
 

@@ -1,5 +1,7 @@
 #include "ctl/status_table.h"
 
+#include "common/text.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -25,27 +27,10 @@ const json* field(const json& object, const char* key) {
   return it == object.end() ? nullptr : &*it;
 }
 
-// Server error texts are the server's words and may hold newlines or terminal
-// escape sequences: one line, no control characters.
-std::string clean(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  for (char c : raw) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '\n' || c == '\r' || c == '\t')
-      out += ' ';
-    else if (byte < 0x20 || byte == 0x7f)
-      out += '?';
-    else
-      out += c;
-  }
-  return out;
-}
-
 std::optional<std::string> text(const json& object, const char* key) {
   const json* value = field(object, key);
   if (!value || !value->is_string()) return std::nullopt;
-  return clean(value->get_ref<const std::string&>());
+  return one_line(value->get_ref<const std::string&>());
 }
 
 std::optional<std::int64_t> integer(const json& object, const char* key) {
@@ -61,7 +46,7 @@ std::optional<std::int64_t> integer(const json& object, const char* key) {
 
 // "replication_stopped" -> "replication stopped": the daemon's words, readable.
 std::string words(std::string_view identifier) {
-  std::string out = clean(identifier);
+  std::string out = one_line(identifier);
   std::replace(out.begin(), out.end(), '_', ' ');
   return out;
 }
@@ -126,7 +111,7 @@ std::vector<std::string> gtid_lines(const json& server) {
   std::string_view rest = value->get_ref<const std::string&>();
   while (true) {
     auto comma = rest.find(',');
-    std::string element = clean(rest.substr(0, comma));  // MySQL puts "\n" after commas
+    std::string element = one_line(rest.substr(0, comma));  // MySQL puts "\n" after commas
     auto first = element.find_first_not_of(' ');
     auto last = element.find_last_not_of(' ');
     element = first == std::string::npos ? std::string() : element.substr(first, last - first + 1);
@@ -225,7 +210,7 @@ std::string failover_section(const json* readiness) {
     }
   if (blocked)
     for (const json& b : *blockers)
-      out += fmt::format("{}BLOCKED: {}\n", k_indent, b.is_string() ? clean(b.get_ref<const std::string&>()) : "?");
+      out += fmt::format("{}BLOCKED: {}\n", k_indent, b.is_string() ? one_line(b.get_ref<const std::string&>()) : "?");
   return out;
 }
 

@@ -216,13 +216,11 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
         check_server(*session, endpoint, started, *previous, refresh_inventory));
     if (obs->reachable && heartbeat) {
       // INSERT ping: proves the master can still write, not just answer.
-      auto written = session->execute(
-          "INSERT INTO mhad.heartbeat (id, ts) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE ts = NOW(3)");
+      auto written = session->execute(Flavor::heartbeat_write_sql());
       if (!written && written.error().code == Errc::sql) {
-        (void)session->execute("CREATE DATABASE IF NOT EXISTS mhad");
-        (void)session->execute("CREATE TABLE IF NOT EXISTS mhad.heartbeat (id TINYINT PRIMARY KEY, ts TIMESTAMP(3))");
-        written = session->execute(
-            "INSERT INTO mhad.heartbeat (id, ts) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE ts = NOW(3)");
+        (void)session->execute(Flavor::heartbeat_database_sql());
+        (void)session->execute(Flavor::heartbeat_table_sql());
+        written = session->execute(Flavor::heartbeat_write_sql());
       }
       if (!written) {
         obs->reachable = false;

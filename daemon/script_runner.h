@@ -6,20 +6,16 @@
 // Blocking: worker threads only.
 #pragma once
 
+#include "daemon/process.h"
+
 #include <chrono>
 #include <string>
 #include <vector>
 
 namespace mha {
 
-struct ScriptResult {
-  bool started = false;    // false: not executable / not found (see error)
-  bool timed_out = false;
-  int exit_code = -1;      // when it exited normally
-  int signal = 0;          // when a signal ended it
-  std::string output;      // stdout+stderr, at most 64 KiB
-  std::string error;
-};
+// started false: not executable / not found (see error).
+using ScriptResult = ProcessResult;
 
 // Splits a configured command ("/usr/bin/check -s host1 -s host2") into argv
 // on whitespace, honouring single and double quotes. No other shell syntax.

@@ -59,7 +59,7 @@ ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint,
   // Version and settings: on a new connection (the server may have been
   // upgraded or restarted) and every few cycles; otherwise carried over.
   if (fresh || refresh_inventory || !previous.flavor) {
-    auto version = scalar_text(session, "SELECT VERSION()");
+    auto version = scalar_text(session, Flavor::version_sql());
     if (!version) return fail(version.error().with_context("reading the version"));
     auto flavor = Flavor::from_version(*version);
     if (!flavor) return fail(flavor.error());

@@ -74,24 +74,7 @@ std::string basename_of(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-std::string trim_slash(std::string dir) {
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  return dir;
-}
-
 }  // namespace
-
-std::string shell_quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  out += '\'';
-  return out;
-}
 
 std::string binlog_prefix_of_file(std::string_view file) {
   auto dot = file.rfind('.');
@@ -149,8 +132,7 @@ ServerProbe probe_server(SqlSession& session, const SqlEndpoint& endpoint, const
   if (probe.repl_user.empty()) {
     probe.repl_grants_detail = "repl_user is not set and the server is not a replica";
   } else {
-    auto count = session.query(fmt::format(
-        "SELECT COUNT(*) FROM mysql.user WHERE User = {} AND Repl_slave_priv = 'Y'", sql_quote(probe.repl_user)));
+    auto count = session.query(Flavor::repl_privilege_sql(probe.repl_user));
     if (!count)
       probe.repl_grants_detail = count.error().message;
     else
@@ -158,7 +140,7 @@ ServerProbe probe_server(SqlSession& session, const SqlEndpoint& endpoint, const
   }
   // Without a privilege to write under read_only, salvaged events cannot be
   // applied to the new master before it is promoted.
-  if (auto grants = session.query("SHOW GRANTS"); !grants) {
+  if (auto grants = session.query(Flavor::show_grants_sql()); !grants) {
     probe.own_grants_error = grants.error().message;
   } else {
     std::vector<std::string> lines;

@@ -2,10 +2,11 @@
 // evaluates, through the SQL and SSH seams. Worker threads only; every call
 // is bounded by the seams' timeouts (SQL connect/read, SSH connect, and
 // k_check_command_timeout per SSH command). No secrets in any command: SQL
-// values go through sql_quote(), paths through shell_quote().
+// values go through sql_quote(), paths through shell_quote() (common/text.h).
 #pragma once
 
 #include "common/config.h"
+#include "common/text.h"  // shell_quote()
 #include "common/topology.h"
 #include "daemon/checks/cluster_checks.h"
 #include "daemon/remote_shell.h"
@@ -21,9 +22,6 @@
 namespace mha {
 
 inline constexpr std::chrono::milliseconds k_check_command_timeout{5000};
-
-// One shell word: wrapped in single quotes, each ' written as '\''.
-std::string shell_quote(std::string_view text);
 
 // check_server() with the settings read (refresh_inventory), then the master
 // status (binlog file, Binlog_Do/Ignore_DB) and whether repl_user (the

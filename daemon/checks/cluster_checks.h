@@ -1,7 +1,9 @@
 // `mhactl check`: what MHA's masterha_check_repl and masterha_check_ssh
 // verified, as one report of rows (check, server, ok|warn|fail, detail, fix).
-// This file is the pure part: probes in (daemon/checks/check_probe.* fills
-// them on workers), rows out. No I/O, no clock reads; any thread.
+// This header is the pure part: probes in (daemon/checks/check_probe.* fills
+// them on workers), rows out. No I/O, no clock reads; any thread. The rules
+// live one family per file in daemon/checks/rules_*.cpp (evaluation.h), the
+// JSON in check_json.cpp; SQL text in hints comes from common/flavor.h.
 //
 // Every warn/fail row carries a one-line `fix`. Rows come in a fixed order
 // (the order of the list below), servers in config order within a check.

@@ -1,12 +1,11 @@
 #include "daemon/failover/binlog_salvage.h"
 
 #include "common/gtid.h"
+#include "common/text.h"
+#include "daemon/process.h"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,24 +17,6 @@ namespace mha {
 namespace {
 
 constexpr std::string_view k_never_reached = "ERROR: Binary logs never reached expected GTID state of ";
-
-// One shell word: single quotes, each ' written as '\''.
-std::string quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  out += '\'';
-  return out;
-}
-
-std::string trim_slash(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
-}
 
 std::vector<std::string_view> split_lines(std::string_view text) {
   std::vector<std::string_view> lines;
@@ -98,15 +79,15 @@ Result<std::string> build_salvage_command(const SalvageRequest& request) {
       return make_error(Errc::bad_request, "binlog salvage: newline or NUL in a path or position");
 
   std::string tool(flavor.binlog_tool());
-  std::string tool_path = request.client_bindir.empty() ? quote(tool)
-                                                        : quote(trim_slash(request.client_bindir) + "/" + tool);
+  std::string tool_path = request.client_bindir.empty() ? shell_quote(tool)
+                                                        : shell_quote(trim_slash(request.client_bindir) + "/" + tool);
   std::string script = "set --; ";
   std::string where;
   if (!request.binlog_basename.empty()) {
     // BASENAME.000001 ...: zero-padded numbers, so the glob's order is the log order.
     script += fmt::format("for f in {}.[0-9]*; do [ -f \"$f\" ] && set -- \"$@\" \"$f\"; done; ",
-                          quote(request.binlog_basename));
-    where = quote(request.binlog_basename) + ".[0-9]*";
+                          shell_quote(request.binlog_basename));
+    where = shell_quote(request.binlog_basename) + ".[0-9]*";
   } else {
     // Per directory: the files of a (non-relay) *.index, else *-bin.NNNNNN;
     // the first directory that has any wins.
@@ -114,7 +95,7 @@ Result<std::string> build_salvage_command(const SalvageRequest& request) {
     for (const auto& dir : request.binlog_dirs) {
       if (dir.find_first_of(std::string_view("\n\0", 2)) != std::string::npos)
         return make_error(Errc::bad_request, "binlog salvage: newline or NUL in a path");
-      dirs += (dirs.empty() ? "" : " ") + quote(trim_slash(dir));
+      dirs += (dirs.empty() ? "" : " ") + shell_quote(trim_slash(dir));
     }
     script += fmt::format(
         "for d in {}; do "
@@ -128,13 +109,14 @@ Result<std::string> build_salvage_command(const SalvageRequest& request) {
         dirs);
     where = dirs;
   }
-  script += fmt::format("[ $# -gt 0 ] || {{ echo \"mhad-salvage: no binlog files in {}\" >&2; exit {}; }}; ",
-                        where, k_salvage_exit_no_binlogs);
-  script += fmt::format(
-      "command -v {} >/dev/null 2>&1 || {{ echo \"mhad-salvage: {} not found\" >&2; exit {}; }}; ",
-      tool_path, tool_path, k_salvage_exit_no_tool);
-  std::string options = flavor.is_mariadb() ? "--start-position=" + quote(request.start_position)
-                                            : "--exclude-gtids=" + quote(request.start_position);
+  // Messages naming configured paths are one single-quoted printf argument:
+  // a quoted word inside double quotes would let $(...) in a path run (issue 10).
+  script += fmt::format("[ $# -gt 0 ] || {{ printf '%s\\n' {} >&2; exit {}; }}; ",
+                        shell_quote("mhad-salvage: no binlog files in " + where), k_salvage_exit_no_binlogs);
+  script += fmt::format("command -v {} >/dev/null 2>&1 || {{ printf '%s\\n' {} >&2; exit {}; }}; ", tool_path,
+                        shell_quote("mhad-salvage: " + tool_path + " not found"), k_salvage_exit_no_tool);
+  std::string options = flavor.is_mariadb() ? "--start-position=" + shell_quote(request.start_position)
+                                            : "--exclude-gtids=" + shell_quote(request.start_position);
   // Streams through head: at most max_output_bytes + 1 bytes leave the host;
   // the tool's status comes back through fd 3 (POSIX sh has no pipefail).
   script += fmt::format(
@@ -278,109 +260,6 @@ std::string find_client() {
   return {};
 }
 
-struct ClientRun {
-  bool timed_out = false;
-  int exit_code = -1;
-  int signal = 0;
-  std::string output;  // stdout + stderr, bounded
-  std::string error;   // could not start
-};
-
-// run_script with stdin from a file: argv, no shell, own process group killed
-// on timeout.
-ClientRun run_client(const std::vector<std::string>& argv, const std::string& stdin_path,
-                     std::chrono::milliseconds timeout) {
-  ClientRun result;
-  int input = ::open(stdin_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (input < 0) {
-    result.error = fmt::format("cannot open '{}': {}", stdin_path, std::strerror(errno));
-    return result;
-  }
-  int out_fds[2], exec_fds[2];
-  if (::pipe2(out_fds, O_CLOEXEC) != 0) {
-    result.error = std::string("pipe: ") + std::strerror(errno);
-    ::close(input);
-    return result;
-  }
-  if (::pipe2(exec_fds, O_CLOEXEC) != 0) {
-    result.error = std::string("pipe: ") + std::strerror(errno);
-    for (int fd : {input, out_fds[0], out_fds[1]}) ::close(fd);
-    return result;
-  }
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    result.error = std::string("fork: ") + std::strerror(errno);
-    for (int fd : {input, out_fds[0], out_fds[1], exec_fds[0], exec_fds[1]}) ::close(fd);
-    return result;
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::dup2(input, STDIN_FILENO);
-    ::dup2(out_fds[1], STDOUT_FILENO);
-    ::dup2(out_fds[1], STDERR_FILENO);
-    ::unsetenv("NOTIFY_SOCKET");
-    ::unsetenv("MYSQL_PWD");
-    ::unsetenv("MYSQL_HOST");
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execv(args[0], args.data());
-    int error = errno;
-    [[maybe_unused]] auto n = ::write(exec_fds[1], &error, sizeof error);
-    ::_exit(127);
-  }
-  ::close(input);
-  ::close(out_fds[1]);
-  ::close(exec_fds[1]);
-  int exec_error = 0;
-  if (::read(exec_fds[0], &exec_error, sizeof exec_error) == static_cast<ssize_t>(sizeof exec_error)) {
-    ::close(exec_fds[0]);
-    ::close(out_fds[0]);
-    ::waitpid(pid, nullptr, 0);
-    result.error = fmt::format("cannot run '{}': {}", argv[0], std::strerror(exec_error));
-    return result;
-  }
-  ::close(exec_fds[0]);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buffer[4096];
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      break;
-    }
-    pollfd p{out_fds[0], POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (ready <= 0) continue;
-    ssize_t n = ::read(out_fds[0], buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (result.output.size() < 64 * 1024) result.output.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(out_fds[0]);
-  int status = 0;
-  if (!result.timed_out) {
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        result.timed_out = true;
-        break;
-      }
-      ::usleep(2000);
-    }
-  }
-  if (result.timed_out) {
-    ::kill(-pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    return result;
-  }
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-  return result;
-}
-
 }  // namespace
 
 Result<void> apply_salvaged(const std::string& sql, const std::string& host, std::uint16_t port,
@@ -410,7 +289,9 @@ Result<void> apply_salvaged(const std::string& sql, const std::string& host, std
     std::vector<std::string> argv{client,          "--defaults-extra-file=" + defaults,
                                   "--binary-mode", "--batch",
                                   "--connect-timeout=" + std::to_string(std::min<long long>(seconds, 30))};
-    ClientRun r = run_client(argv, events, timeout);
+    // The client must not pick a password or host up from mhad's environment.
+    ProcessResult r = run_process(argv, events, environment_without({"NOTIFY_SOCKET", "MYSQL_PWD", "MYSQL_HOST"}),
+                                  timeout);
     std::string output = r.output;
     // Belt and braces: the client never prints the password, but the error
     // text goes to logs and reports (a password that short would mangle it).

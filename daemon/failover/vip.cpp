@@ -2,6 +2,8 @@
 // master_ip_failover_script). See vip.h.
 #include "daemon/failover/vip.h"
 
+#include "common/text.h"
+
 #include "daemon/failover/hook_scripts.h"
 #include "daemon/script_runner.h"
 
@@ -17,22 +19,6 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr std::size_t kDetailOutputLimit = 4096;
-
-// A word for sh: as is when it only has harmless characters (addresses and
-// interface names always do), else single-quoted.
-std::string shell_word(std::string_view text) {
-  bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           std::string_view("_./:@%+=,-").find(c) != std::string_view::npos;
-  });
-  if (plain) return std::string(text);
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') quoted += "'\\''";
-    else quoted += c;
-  }
-  return quoted + "'";
-}
 
 // "10.1.2.3/24" -> "10.1.2.3".
 std::string address_ip(const std::string& address) { return address.substr(0, address.find('/')); }

@@ -5,6 +5,8 @@
 // tool, and apply_salvaged with a fake client.
 #include "daemon/failover/binlog_salvage.h"
 
+#include "common/text.h"
+
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -115,8 +117,8 @@ TEST_CASE("the MariaDB salvage command: files from the basename, GTID start posi
   REQUIRE(command);
   CHECK(*command ==
         "set --; for f in '/var/lib/mysql/mariadb-bin'.[0-9]*; do [ -f \"$f\" ] && set -- \"$@\" \"$f\"; done; "
-        "[ $# -gt 0 ] || { echo \"mhad-salvage: no binlog files in '/var/lib/mysql/mariadb-bin'.[0-9]*\" >&2; exit 4; }; "
-        "command -v 'mariadb-binlog' >/dev/null 2>&1 || { echo \"mhad-salvage: 'mariadb-binlog' not found\" >&2; exit 5; }; "
+        "[ $# -gt 0 ] || { printf '%s\\n' 'mhad-salvage: no binlog files in '\\''/var/lib/mysql/mariadb-bin'\\''.[0-9]*' >&2; exit 4; }; "
+        "command -v 'mariadb-binlog' >/dev/null 2>&1 || { printf '%s\\n' 'mhad-salvage: '\\''mariadb-binlog'\\'' not found' >&2; exit 5; }; "
         "{ r=$( { { 'mariadb-binlog' --start-position='0-1-100,1-2-5' \"$@\"; echo $? >&3; } | head -c 1073741825 >&4; } 3>&1 ); } 4>&1; "
         "[ \"$r\" = 0 ] || { echo \"mhad-salvage: mariadb-binlog exited with status $r\" >&2; exit 6; }");
 }
@@ -129,9 +131,9 @@ TEST_CASE("the MySQL salvage command: files from the binlog dirs, --exclude-gtid
   REQUIRE(command);
   CHECK(*command ==
         "set --; for d in '/var/lib/mysql' '/var/log/mysql'" + std::string(k_find_in_dirs_tail) +
-            "[ $# -gt 0 ] || { echo \"mhad-salvage: no binlog files in '/var/lib/mysql' '/var/log/mysql'\" >&2; exit 4; }; "
+            "[ $# -gt 0 ] || { printf '%s\\n' 'mhad-salvage: no binlog files in '\\''/var/lib/mysql'\\'' '\\''/var/log/mysql'\\''' >&2; exit 4; }; "
             "command -v '/usr/local/mysql/bin/mysqlbinlog' >/dev/null 2>&1 || "
-            "{ echo \"mhad-salvage: '/usr/local/mysql/bin/mysqlbinlog' not found\" >&2; exit 5; }; "
+            "{ printf '%s\\n' 'mhad-salvage: '\\''/usr/local/mysql/bin/mysqlbinlog'\\'' not found' >&2; exit 5; }; "
             "{ r=$( { { '/usr/local/mysql/bin/mysqlbinlog' --exclude-gtids='3e11fa47-71ca-11e1-9e33-c80aa9429562:1-77' "
             "\"$@\"; echo $? >&3; } | head -c 1001 >&4; } 3>&1 ); } 4>&1; "
             "[ \"$r\" = 0 ] || { echo \"mhad-salvage: mysqlbinlog exited with status $r\" >&2; exit 6; }");
@@ -388,4 +390,40 @@ TEST_CASE("apply_salvaged: credentials in a private defaults file, SQL on stdin,
 
   CHECK(apply_salvaged("", "db2", 3307, "mha", password, 10s));  // nothing to apply: the client is not run
   ::setenv("PATH", saved.c_str(), 1);
+}
+
+// Issue 10: the "no binlog files" and "tool not found" messages pasted
+// single-quoted paths inside double-quoted echo strings, where $(...) ran.
+TEST_CASE("regression: $(...) in a binlog path or client_bindir never runs (issue 10)", "[salvage]") {
+  TempDir tmp;
+  const fs::path marker = tmp.path / "ran";
+  const std::string injection = "$(touch '" + marker.string() + "')";
+  LocalShell shell(tmp.path);
+
+  SECTION("in the binlog basename, with no binlog files") {
+    auto req = request(mariadb(), "0-1-5", (tmp.path / ("x" + injection + "-bin")).string());
+    auto ran = shell.run(build_salvage_command(req).value(), 1s);
+    REQUIRE(ran);
+    CHECK(ran->exit_status == k_salvage_exit_no_binlogs);
+    CHECK(ran->err == "mhad-salvage: no binlog files in " + shell_quote(req.binlog_basename) + ".[0-9]*\n");
+    CHECK_FALSE(fs::exists(marker));
+  }
+  SECTION("in the binlog dirs, with no binlog files") {
+    auto req = request(mariadb(), "0-1-5", "", {(tmp.path / injection).string()});
+    auto ran = shell.run(build_salvage_command(req).value(), 1s);
+    REQUIRE(ran);
+    CHECK(ran->exit_status == k_salvage_exit_no_binlogs);
+    CHECK(ran->err == "mhad-salvage: no binlog files in " + shell_quote(req.binlog_dirs[0]) + "\n");
+    CHECK_FALSE(fs::exists(marker));
+  }
+  SECTION("in client_bindir, with the tool missing") {
+    write_file(tmp.path / "mariadb-bin.000001", "");
+    auto req = request(mariadb(), "0-1-5", (tmp.path / "mariadb-bin").string());
+    req.client_bindir = (tmp.path / injection).string();
+    auto ran = shell.run(build_salvage_command(req).value(), 1s);
+    REQUIRE(ran);
+    CHECK(ran->exit_status == k_salvage_exit_no_tool);
+    CHECK(ran->err == "mhad-salvage: " + shell_quote(req.client_bindir + "/mariadb-binlog") + " not found\n");
+    CHECK_FALSE(fs::exists(marker));
+  }
 }

@@ -171,13 +171,6 @@ ServerObservation master_observation() {
 
 }  // namespace
 
-TEST_CASE("shell_quote makes one shell word", "[check]") {
-  CHECK(shell_quote("/var/lib/mysql") == "'/var/lib/mysql'");
-  CHECK(shell_quote("a b;rm -rf /") == "'a b;rm -rf /'");
-  CHECK(shell_quote("it's") == "'it'\\''s'");
-  CHECK(shell_quote("") == "''");
-}
-
 TEST_CASE("binlog files are recognised in an ls listing", "[check]") {
   CHECK(binlog_prefix_of_file("mysql-bin.000012") == "mysql-bin");
   CHECK(binlog_prefix_of_file("mysql-bin.index").empty());

@@ -202,6 +202,17 @@ TEST_CASE("config: an unknown key, with a suggestion when close", "[config]") {
         "clusters.d/app1.toml:4:1: vip.arpnig: expected a known key, found an unknown key; did you mean 'arping'?");
 }
 
+TEST_CASE("config: a typo as close to two keys suggests the cluster-wide one, then the inherited one", "[config]") {
+  // hort: one edit from both port (inherited) and host (per server).
+  CHECK(only_error(load_app1(k_servers + "hort = 1\n")) ==
+        "clusters.d/app1.toml:8:1: server[1].hort: expected a known key, found an unknown key; did you mean 'port'?");
+  CHECK(only_error(load_app1(k_servers + "ssh_hort = 1\n")) ==
+        "clusters.d/app1.toml:8:1: server[1].ssh_hort: expected a known key, found an unknown key; did you mean "
+        "'ssh_port'?");
+  CHECK(only_error(load_app1("ssh_hort = 1\n" + k_servers)) ==
+        "clusters.d/app1.toml:1:1: ssh_hort: expected a known key, found an unknown key; did you mean 'ssh_port'?");
+}
+
 TEST_CASE("config: MHA's renamed keys point at the new name", "[config]") {
   const std::string text = "[[server]]\nname = \"master\"\nhostname = \"192.168.3.74\"\n";
   CHECK(only_error(load_app1(text)) ==
@@ -658,6 +669,116 @@ TEST_CASE("config: render of an empty config parses back", "[config]") {
   const std::string text = mha::render_effective_config(*load.config);
   CHECK_NOTHROW(toml::parse(text));
   CHECK(text.find("# no clusters configured") != std::string::npos);
+}
+
+// Byte-for-byte output, pinned by fixtures: the etc/ examples, and a config
+// that sets every key away from its default (quoted names, escapes, no vip).
+// The temp dir, which differs per run, is shown as @DIR@.
+TEST_CASE("config: render_effective_config output is pinned by fixtures", "[config]") {
+  const fs::path fixtures = fs::path(MHA_FIXTURE_DIR);
+  TempDir dir;
+  dir.write("app1.password", "mha-password\n");
+  dir.write("app1.repl", "repl-password\n");
+  dir.write("clusters.d/app1.password", "mha-password\n");
+
+  SECTION("the etc/ examples") {
+    const fs::path etc = fs::path(MHA_SOURCE_DIR) / "etc";
+    std::string app1 = read_file(etc / "clusters.d" / "app1.toml");
+    replace_all(app1, "/etc/mhad/app1.password", (dir.path() / "app1.password").string());
+    replace_all(app1, "/etc/mhad/app1.repl", (dir.path() / "app1.repl").string());
+    auto load = load_config_from_strings(read_file(etc / "mhad.toml"), {{"app1.toml", app1}}, dir.path());
+    INFO(joined(load.errors));
+    REQUIRE(load.config);
+    std::string text = mha::render_effective_config(*load.config);
+    replace_all(text, dir.path().string(), "@DIR@");
+    CHECK(text == read_file(fixtures / "effective_config_etc.toml"));
+  }
+
+  SECTION("every key set, two clusters") {
+    const std::string main = R"([daemon]
+socket = "/tmp/x.sock"
+state_dir = "/srv/mhad"
+admin_group = "dba"
+worker_threads = 3
+log_level = "debug"
+
+[defaults]
+ping_interval = "1500ms"
+ssh_user = "deploy"
+master_binlog_dir = "/a, /b"
+)";
+    const std::string app1 = R"(user = "u\"q"
+password_file = "app1.password"
+repl_user = "repl"
+repl_password = "hidden"
+ping_type = "insert"
+ping_failures = 7
+connect_timeout = "2s"
+read_timeout = "1m30s"
+frozen_master_timeout = "20s"
+min_failover_interval = "0s"
+auto_failover = false
+auto_rejoin = true
+on_possible_data_loss = "abort"
+keep_ssh_session = false
+running_seconds_limit = "5s"
+running_updates_limit = 0
+seconds_behind_master = "1h"
+max_relay_lag_bytes = "64MiB"
+check_repl_filter = false
+latest_priority = false
+multi_tier_slave = true
+use_gtid_auto_pos = false
+log_level = "warning"
+ssh_key = "/root/.ssh/id_mha"
+secondary_check_script = "/usr/bin/check --x 'y'"
+master_ip_failover_script = "/usr/bin/fo"
+master_ip_online_change_script = "/usr/bin/oc"
+shutdown_script = "/usr/bin/sd"
+report_script = "/usr/bin/rep\tort"
+port = 3307
+
+[vip]
+address = "10.1.2.3/16"
+interface = "bond0"
+arping = false
+
+[[server]]
+name = "m"
+host = "db1.example"
+ip = "10.0.0.1"
+ssh_host = "ssh1.example"
+ssh_port = 2222
+ssh_user = "ops"
+ssh_key = "/k"
+ssh_options = "-o Foo=bar"
+ssh_connection_timeout = "9s"
+candidate_master = true
+ignore_fail = true
+skip_init_ssh_check = true
+skip_reset_slave = true
+check_repl_delay = false
+master_binlog_dir = ["/x", "/y"]
+remote_workdir = "/w"
+master_pid_file = "/run/m.pid"
+client_bindir = "/opt/bin"
+client_libdir = "/opt/lib"
+disable_log_bin = true
+node_label = "first \u00e9"
+
+[[server]]
+name = "r"
+host = "db2.example"
+no_master = true
+)";
+    auto load = load_config_from_strings(
+        main, {{"app1.toml", app1}, {"app.2.toml", "name = \"Zed.2\"\n" + k_servers}}, dir.path());
+    INFO(joined(load.errors));
+    REQUIRE(load.config);
+    std::string text = mha::render_effective_config(*load.config);
+    replace_all(text, dir.path().string(), "@DIR@");
+    CHECK(text == read_file(fixtures / "effective_config_every_key.toml"));
+  }
 }
 
 // ---------------------------------------------------------------------------

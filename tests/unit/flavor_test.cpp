@@ -292,3 +292,51 @@ TEST_CASE("binlog tool", "[flavor]") {
   CHECK_FALSE(mysql(8, 4, 0).binlog_tool_accepts_gtid_start());
   CHECK_FALSE(mysql(9, 1, 0).binlog_tool_accepts_gtid_start());
 }
+
+TEST_CASE("flavor: hint statements for `mhactl check` fixes", "[flavor]") {
+  SECTION("MariaDB keeps MASTER and SLAVE") {
+    const Flavor f = mariadb(10, 11, 6);
+    CHECK(f.change_source_sql("MASTER_USE_GTID=slave_pos") == "CHANGE MASTER TO MASTER_USE_GTID=slave_pos");
+    CHECK(f.gtid_positioning_clause() == "MASTER_USE_GTID=slave_pos");
+    CHECK(f.repoint_hint_sql("192.168.3.74", 3306, "repl") ==
+          "STOP SLAVE; CHANGE MASTER TO MASTER_HOST='192.168.3.74', MASTER_PORT=3306, MASTER_USER='repl', "
+          "MASTER_PASSWORD='...', MASTER_USE_GTID=slave_pos; START SLAVE");
+    CHECK(f.heartbeat_period_sql(2) == "CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD=2");
+    CHECK(f.restart_io_thread_sql() == "STOP SLAVE IO_THREAD; START SLAVE IO_THREAD");
+  }
+  SECTION("MySQL 8.0.22: REPLICA, but still CHANGE MASTER") {
+    const Flavor f = mysql(8, 0, 22);
+    CHECK(f.gtid_positioning_clause() == "MASTER_AUTO_POSITION=1");
+    CHECK(f.repoint_hint_sql("db1", 3307, "r") ==
+          "STOP REPLICA; CHANGE MASTER TO MASTER_HOST='db1', MASTER_PORT=3307, MASTER_USER='r', "
+          "MASTER_PASSWORD='...', MASTER_AUTO_POSITION=1; START REPLICA");
+    CHECK(f.heartbeat_period_sql(2) == "CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD=2");
+    CHECK(f.restart_io_thread_sql() == "STOP REPLICA IO_THREAD; START REPLICA IO_THREAD");
+  }
+  SECTION("MySQL 8.0.23+: CHANGE REPLICATION SOURCE, SOURCE_*") {
+    const Flavor f = mysql(8, 0, 23);
+    CHECK(f.change_source_sql("SOURCE_AUTO_POSITION=1") == "CHANGE REPLICATION SOURCE TO SOURCE_AUTO_POSITION=1");
+    CHECK(f.gtid_positioning_clause() == "SOURCE_AUTO_POSITION=1");
+    CHECK(f.repoint_hint_sql("db1", 3306, "r") ==
+          "STOP REPLICA; CHANGE REPLICATION SOURCE TO SOURCE_HOST='db1', SOURCE_PORT=3306, SOURCE_USER='r', "
+          "SOURCE_PASSWORD='...', SOURCE_AUTO_POSITION=1; START REPLICA");
+    CHECK(f.heartbeat_period_sql(2) == "CHANGE REPLICATION SOURCE TO SOURCE_HEARTBEAT_PERIOD=2");
+  }
+  SECTION("MySQL 5.7") {
+    const Flavor f = mysql(5, 7, 42);
+    CHECK(f.change_source_sql(f.gtid_positioning_clause()) == "CHANGE MASTER TO MASTER_AUTO_POSITION=1");
+    CHECK(f.restart_io_thread_sql() == "STOP SLAVE IO_THREAD; START SLAVE IO_THREAD");
+  }
+}
+
+TEST_CASE("flavor: statements the same on every flavor", "[flavor]") {
+  CHECK(Flavor::version_sql() == "SELECT VERSION()");
+  CHECK(Flavor::server_id_sql() == "SELECT @@server_id");
+  CHECK(Flavor::show_grants_sql() == "SHOW GRANTS");
+  CHECK(Flavor::repl_privilege_sql("my'slave") ==
+        "SELECT COUNT(*) FROM mysql.user WHERE User = 'my\\'slave' AND Repl_slave_priv = 'Y'");
+  CHECK(Flavor::heartbeat_write_sql() ==
+        "INSERT INTO mhad.heartbeat (id, ts) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE ts = NOW(3)");
+  CHECK(Flavor::heartbeat_database_sql() == "CREATE DATABASE IF NOT EXISTS mhad");
+  CHECK(Flavor::heartbeat_table_sql() == "CREATE TABLE IF NOT EXISTS mhad.heartbeat (id TINYINT PRIMARY KEY, ts TIMESTAMP(3))");
+}
