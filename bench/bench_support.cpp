@@ -189,14 +189,14 @@ void Mhad::stop() {
   m_pid = -1;
 }
 
-std::optional<json> Mhad::request(const std::string& cmd, std::chrono::milliseconds timeout) const {
+std::optional<json> Mhad::request(const std::string& cmd, std::chrono::milliseconds timeout, const json& args) const {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::nullopt;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::string path = (m_dir / "mhad.sock").string();
   std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-  std::string line = mha::protocol::make_request(1, cmd);
+  std::string line = mha::protocol::make_request(1, cmd, args);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       ::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
     ::close(fd);

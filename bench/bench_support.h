@@ -70,7 +70,8 @@ class Mhad {
   // SIGTERM by PID; SIGKILL after 10 s.
   void stop();
   // One request, its result object (nullopt on any failure, said on stderr).
-  std::optional<nlohmann::json> request(const std::string& cmd, std::chrono::milliseconds timeout) const;
+  std::optional<nlohmann::json> request(const std::string& cmd, std::chrono::milliseconds timeout,
+                                        const nlohmann::json& args = nlohmann::json::object()) const;
 
  private:
   std::string m_binary;
