@@ -222,7 +222,7 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
   if (positionals.size() - 1 > spec->max_arguments) {
     std::string_view extra = positionals[1 + spec->max_arguments];
     // "mhactl status app1" is the likely slip: say how to ask for one cluster.
-    std::string hint_text = spec->takes_cluster && !extra.starts_with("-")
+    std::string hint_text = spec->takes_cluster && spec->max_arguments == 0 && !extra.starts_with("-")
                                 ? fmt::format("to pick a cluster: mhactl {} --cluster {}", spec->name, extra)
                                 : command_hint(spec->name);
     return UsageError{spec->max_arguments == 0

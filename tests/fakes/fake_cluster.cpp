@@ -234,7 +234,8 @@ std::vector<std::string> FakeCluster::actions(const std::string& name, const std
   std::vector<std::string> out;
   for (const auto& e : server(name).log) {
     if (!in_phase.empty() && e.phase != in_phase) continue;
-    if (starts_with(e.sql, "SELECT VERSION") || starts_with(e.sql, "SELECT @@") || starts_with(e.sql, "SHOW "))
+    if (starts_with(e.sql, "SELECT VERSION") || starts_with(e.sql, "SELECT @@") || starts_with(e.sql, "SHOW ") ||
+        e.sql == Flavor::processlist_sql())
       continue;
     out.push_back(e.sql);
   }
@@ -274,7 +275,8 @@ bool FakeCluster::includes(const std::string& a, const std::string& b) const {
 Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
   FakeServer& s = servers[index];
   s.log.push_back({phase, sql});
-  if (!starts_with(sql, "SELECT VERSION") && !starts_with(sql, "SELECT @@") && !starts_with(sql, "SHOW "))
+  if (!starts_with(sql, "SELECT VERSION") && !starts_with(sql, "SELECT @@") && !starts_with(sql, "SHOW ") &&
+      sql != Flavor::processlist_sql())
     events.push_back(s.name + ": " + sql);
   for (const auto& prefix : s.die_on)
     if (starts_with(sql, prefix)) s.alive = false;
@@ -354,7 +356,7 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
     Rows rows;
     const std::uint64_t read_pos = 1000 + 100 * count(s.received);
     const std::uint64_t exec_pos = 1000 + 100 * count(s.executed);
-    const SqlValue behind = s.sql_running && s.io == "Yes" ? SqlValue("0") : SqlValue();
+    const SqlValue behind = s.sql_running && s.io == "Yes" ? SqlValue(std::to_string(s.seconds_behind)) : SqlValue();
     if (maria) {
       rows.columns = {"Slave_IO_State", "Master_Host", "Master_User", "Master_Port", "Master_Log_File",
                       "Read_Master_Log_Pos", "Relay_Master_Log_File", "Slave_IO_Running", "Slave_SQL_Running",
@@ -442,6 +444,27 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
     s.received = maria ? s.slave_pos : "";
     s.last_io_errno = 0;
     s.last_io_error.clear();
+    return Rows{};
+  }
+  if (sql == Flavor::processlist_sql()) {
+    Rows rows;
+    rows.columns = {"ID", "USER", "HOST", "DB", "COMMAND", "TIME", "STATE", "INFO"};
+    for (const auto& p : s.processes)
+      rows.rows.push_back({std::to_string(p.id), p.user, "app-host:40000", SqlValue(), p.command,
+                           std::to_string(p.time), "", p.info.empty() ? SqlValue() : SqlValue(p.info)});
+    return rows;
+  }
+  if (starts_with(sql, "KILL CONNECTION ")) {
+    const auto id = std::stoull(sql.substr(16));
+    auto it = std::find_if(s.processes.begin(), s.processes.end(), [&](const auto& p) { return p.id == id; });
+    if (it == s.processes.end()) return make_error(Errc::sql, "Unknown thread id: {}", id);
+    s.processes.erase(it);
+    return Rows{};
+  }
+  if (sql == "SET GLOBAL gtid_slave_pos = @@gtid_current_pos") {
+    if (!maria) return make_error(Errc::sql, "Unknown system variable 'gtid_slave_pos'");
+    if (s.io != "No" || s.sql_running) return running_error();
+    s.slave_pos = merge(s.executed, s.slave_pos);
     return Rows{};
   }
   if (sql == "SET GLOBAL read_only=0") {

@@ -10,6 +10,10 @@
 //                               executed and applies it
 //   RESET SLAVE ALL             no status row any more
 //   SET GLOBAL read_only=0      read_only (and super_read_only) off
+//   SET GLOBAL gtid_slave_pos = @@gtid_current_pos
+//                               slave_pos takes what it executed (MariaDB)
+//   information_schema.PROCESSLIST, KILL CONNECTION n
+//                               the server's `processes`
 //   MASTER_GTID_WAIT / WAIT_FOR_EXECUTED_GTID_SET
 //                               0 when executed includes the position; when
 //                               only received does and the SQL thread runs,
@@ -20,14 +24,16 @@
 // Statements are logged per server with the failover phase current when
 // they arrived, and in one cluster-wide ordered event list. Thread-safe
 // (one mutex): the failover reads and recovers servers in parallel.
-// Also: a fake RemoteShell (kill -9 / kill -0 against a pid table) and a fake
-// Vip, both logging to the same event list.
+// Also: a fake RemoteShell (kill -9 / kill -0 against a pid table), a fake
+// Vip, both logging to the same event list, and an OperationClock whose
+// sleeps only move its time forward (timeouts without waiting).
 #pragma once
 
 #include "common/config.h"
 #include "common/flavor.h"
 #include "common/topology.h"
 #include "daemon/failover/vip.h"
+#include "daemon/operations/operation_clock.h"
 #include "daemon/remote_shell.h"
 #include "daemon/sql_session.h"
 
@@ -64,6 +70,16 @@ struct FakeServer {
   std::string last_io_error;
   std::uint32_t last_sql_errno = 0;
   std::string last_sql_error;
+  // Seconds_Behind_Master while both threads run (default 0).
+  std::int64_t seconds_behind = 0;
+  // Connections in information_schema.PROCESSLIST (KILL CONNECTION removes one).
+  struct Process {
+    std::uint64_t id = 0;
+    std::string user, command;
+    std::int64_t time = 0;
+    std::string info;
+  };
+  std::vector<Process> processes;
   std::map<std::string, std::string> variables;  // SHOW GLOBAL VARIABLES (lower-case names)
   std::map<std::string, std::string> status;     // SHOW GLOBAL STATUS
   // Connecting fails with this (e.g. access denied) while `alive`.
@@ -122,7 +138,7 @@ class FakeCluster {
 
   // Statements a server received in `phase` ("" = all), without the
   // read-only ones the monitor's check sends (SELECT VERSION(), SELECT
-  // @@..., SHOW ...): what the failover did to it. Waits are kept.
+  // @@..., SHOW ..., the processlist): what the failover did to it. Waits are kept.
   std::vector<std::string> actions(const std::string& name, const std::string& phase = "");
   // Position of the first event starting with `prefix` in `events`, or -1.
   int event_index(const std::string& prefix);
@@ -135,6 +151,19 @@ class FakeCluster {
   // Applies in the flavor's GTID algebra.
   std::string merge(const std::string& a, const std::string& b) const;
   bool includes(const std::string& a, const std::string& b) const;
+};
+
+class FakeOperationClock final : public OperationClock {
+ public:
+  MonoTime now() const override { return m_now; }
+  void sleep_for(std::chrono::milliseconds delay) override {
+    m_now += delay;
+    ++sleeps;
+  }
+  int sleeps = 0;
+
+ private:
+  MonoTime m_now = MonoTime{} + std::chrono::hours(1);
 };
 
 class FakeVip final : public Vip {

@@ -211,3 +211,43 @@ TEST_CASE("mhactl usage errors, verbatim", "[mhactl]") {
   // --socket overrides a bad MHAD_SOCKET, so that the way out works.
   CHECK(args_of({"status", "--socket", "/ok.sock"}, long_path).socket == "/ok.sock");
 }
+
+TEST_CASE("mhactl switchover, rejoin and maintenance", "[mhactl]") {
+  auto sw = args_of({"switchover", "--to", "slave1", "--force", "--json"});
+  CHECK(sw.command == Command::switchover);
+  CHECK(sw.to == "slave1");
+  CHECK(sw.force);
+  CHECK(sw.json);
+  CHECK(sw.timeout == k_failover_default_timeout);
+  auto rj = args_of({"rejoin", "192.168.3.74", "-c", "app1", "--force"});
+  CHECK(rj.command == Command::rejoin);
+  CHECK(rj.server == "192.168.3.74");
+  CHECK(rj.cluster == "app1");
+  CHECK(rj.force);
+  auto m = args_of({"maintenance", "on", "--reason", "kernel upgrade"});
+  CHECK(m.command == Command::maintenance);
+  CHECK(m.mode == "on");
+  CHECK(m.reason == "kernel upgrade");
+  CHECK(usage_error({"rejoin"}) ==
+        "'rejoin' needs the server to put back: mhactl rejoin HOST[:PORT]|SERVER / run 'mhactl rejoin --help' for its "
+        "options");
+  CHECK(usage_error({"maintenance", "maybe"}) ==
+        "'maintenance' needs 'on' or 'off', found 'maybe' / run 'mhactl maintenance --help' for its options");
+  CHECK(usage_error({"maintenance", "on", "--to", "x"}) ==
+        "option '--to' applies to 'failover' and 'switchover' only / run 'mhactl maintenance --help' for its options");
+  CHECK(usage_error({"status", "--reason", "x"}) ==
+        "option '--reason' applies to 'maintenance' only / run 'mhactl status --help' for its options");
+  CHECK(usage_error({"rejoin", "a", "b"}) == "'rejoin' takes one argument, found 'b' too / run 'mhactl rejoin --help' "
+                                            "for its options");
+}
+
+TEST_CASE("mhactl help lists switchover, rejoin and maintenance", "[mhactl]") {
+  const std::string overview = overview_help();
+  for (const char* command : {"switchover", "rejoin", "maintenance"}) {
+    INFO(command);
+    CHECK(overview.find(std::string("\n  ") + command) != std::string::npos);
+  }
+  CHECK(command_help(Command::switchover).find("Usage: mhactl switchover") == 0);
+  CHECK(command_help(Command::rejoin).find("Usage: mhactl rejoin HOST[:PORT]|SERVER") == 0);
+  CHECK(command_help(Command::maintenance).find("Usage: mhactl maintenance on|off") == 0);
+}

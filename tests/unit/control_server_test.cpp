@@ -2,6 +2,8 @@
 // bad clients get an error or are dropped, and never affect others.
 #include <catch2/catch.hpp>
 
+#include <future>
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -176,4 +178,28 @@ TEST_CASE("control socket: a second server on the same live path is refused", "[
   auto r = second.start();
   REQUIRE_FALSE(r);
   CHECK(r.error().message.find("another mhad is already listening") != std::string::npos);
+}
+
+TEST_CASE("control socket: a handler that throws on a malformed request gets an error reply, the daemon lives on",
+          "[control]") {
+  ServerFixture fx;
+  // As a handler that reads `force` with nlohmann's value() would: it
+  // throws type_error on {"force":"yes"}. Added on the loop, which owns it.
+  std::promise<void> added;
+  fx.loop.post([&] {
+    fx.server->add_command("throws", [](const protocol::Request& rq, const Peer&, std::shared_ptr<Responder> out) {
+      out->ok(json{{"force", rq.args.value("force", false)}});
+    });
+    added.set_value();
+  });
+  added.get_future().wait();
+  int fd = connect_to(fx.path);
+  send_all(fd, "{\"id\":3,\"cmd\":\"throws\",\"force\":\"yes\"}\n");
+  auto reply = json::parse(read_line(fd));
+  CHECK(reply["id"] == 3);
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"]["code"] == "internal");
+  send_all(fd, "{\"id\":4,\"cmd\":\"echo\"}\n");
+  CHECK(json::parse(read_line(fd))["ok"] == true);
+  ::close(fd);
 }

@@ -63,3 +63,23 @@ TEST_CASE("replies are one line even with newlines and invalid UTF-8 in messages
   CHECK(text.back() == '\n');
   CHECK(text.find('\n') == text.size() - 1);
 }
+
+TEST_CASE("typed request arguments: wrong types are bad_request naming the key, absent or null take the default",
+          "[protocol]") {
+  auto rq = protocol::parse_request(R"({"cmd":"failover","force":"yes","to":5,"reason":null,"cluster":"app1"})");
+  REQUIRE(rq);
+  auto force = rq->bool_arg("force");
+  REQUIRE_FALSE(force);
+  CHECK(force.error().code == Errc::bad_request);
+  CHECK(force.error().message == "'force' must be true or false, found string");
+  auto to = rq->string_arg("to");
+  REQUIRE_FALSE(to);
+  CHECK(to.error().message == "'to' must be a string, found number");
+  CHECK(*rq->string_arg("reason", "none") == "none");
+  CHECK(*rq->string_arg("absent") == "");
+  CHECK(*rq->bool_arg("absent", true) == true);
+  auto ok = protocol::parse_request(R"({"cmd":"switchover","to":"slave1","force":true})");
+  REQUIRE(ok);
+  CHECK(*ok->string_arg("to") == "slave1");
+  CHECK(*ok->bool_arg("force") == true);
+}
