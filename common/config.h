@@ -33,6 +33,10 @@ class Secret {
   std::string m_value;
 };
 
+// `text` with every occurrence of the secret replaced by "********" (no-op
+// for an empty secret): what reaches logs, reports and replies.
+std::string scrub(std::string text, const Secret& secret);
+
 enum class PingType { select, connect, insert };
 // What a failover does when acknowledged writes may be lost: the dead
 // master's binlog could not be read and semi-sync was not on.
@@ -124,6 +128,10 @@ struct ClusterConfig {
   std::optional<VipConfig> vip;
   std::vector<ServerConfig> servers;  // config order = MHA's tie-break order
 };
+
+// `text` without the cluster's admin and replication passwords: server error
+// texts can quote a statement, and CHANGE MASTER carries the replication one.
+std::string scrub_secrets(std::string text, const ClusterConfig& cluster);
 
 struct DaemonConfig {
   std::string socket = "/run/mhad/mhad.sock";

@@ -183,6 +183,8 @@ int run_operation(const Args& args) {
                  string_field(result, "cluster", "?"), string_field(result, "since", "?"));
     else
       fmt::print("maintenance off for '{}': automatic failover resumed\n", string_field(result, "cluster", "?"));
+    if (const std::string warning = string_field(result, "warning", ""); !warning.empty())
+      fmt::print(stderr, "mhactl: warning: {}\n", warning);
     return exit_code::ok;
   }
   if (result.is_object() && result.contains("text") && result["text"].is_string())

@@ -294,6 +294,16 @@ void DaemonApp::cmd_maintenance(const protocol::Request& request, const Peer& pe
              "maintenance {} for '{}' by {}{}: automatic failover {}", mode, name, describe_peer(peer),
              reason.empty() ? "" : " (" + reason + ")", mode == "on" ? "paused" : "resumed");
   json result{{"cluster", name}, {"maintenance", mode == "on"}};
+  // Maintenance off does not fail over a master that died meanwhile by
+  // itself (the operator may be repairing it): say so, once, loudly.
+  if (auto it = m_monitors.find(name); it != m_monitors.end() && mode == "off" &&
+                                       (it->second->verdict() == Verdict::dead || it->second->verdict() == Verdict::dead_host)) {
+    const std::string warning = fmt::format("the master of '{}' is {}: automatic failover resumes at its next death; "
+                                            "run mhactl failover to fail over now",
+                                            name, verdict_name(it->second->verdict()));
+    log_warning({{"CLUSTER", name}}, "{}", warning);
+    result["warning"] = warning;
+  }
   if (state.maintenance)
     result["since"] = state.maintenance->since, result["by"] = state.maintenance->by,
     result["reason"] = state.maintenance->reason;

@@ -173,15 +173,6 @@ ScriptResult run_report_script(const ClusterConfig& cluster, const std::string& 
       kReportScriptTimeout);
 }
 
-std::string scrub(std::string text, const Secret& secret) {
-  if (secret.empty()) return text;
-  const std::string& value = secret.reveal();
-  static constexpr std::string_view kMask = "********";
-  for (auto at = text.find(value); at != std::string::npos; at = text.find(value, at + kMask.size()))
-    text.replace(at, value.size(), kMask);
-  return text;
-}
-
 std::string argv_for_log(const std::vector<std::string>& argv, const Secret& secret) {
   return scrub(fmt::format("{}", fmt::join(argv, " ")), secret);
 }

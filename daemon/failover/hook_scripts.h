@@ -7,7 +7,7 @@
 // subjects and report bodies with quotes, `$`, spaces or newlines arrive
 // exactly as they are (MHA interpolated them into a shell command line).
 // Passwords travel only where MHA's interface has them
-// (--new_master_password); argv_for_log() and scrub() keep them out of logs
+// (--new_master_password); argv_for_log() and scrub() (common/config.h) keep them out of logs
 // and reports.
 //
 // The argv builders are pure (no I/O except a DNS lookup when a server's
@@ -103,9 +103,6 @@ ScriptResult run_report_script(const ClusterConfig& cluster, const std::string& 
                                const std::string& subject, const std::string& body);
 
 // ---- helpers ----------------------------------------------------------------
-// text with every occurrence of secret replaced by "********" (no-op when the
-// secret is empty).
-std::string scrub(std::string text, const Secret& secret);
 // argv joined with spaces for the log, the secret scrubbed.
 std::string argv_for_log(const std::vector<std::string>& argv, const Secret& secret);
 // One line on how a script ended: "exited 0", "exited 10", "killed by signal

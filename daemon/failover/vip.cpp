@@ -97,16 +97,32 @@ std::string ShellVip::acquire_command(const VipConfig& config, const ServerConfi
       "{}if {}ip addr add {} dev {}; then echo added; "
       "elif [ -n \"$(ip -o addr show dev {} to {})\" ]; then echo present; else exit 1; fi",
       kPath, sudo, address, interface, interface, ip);
-  if (config.arping && !is_ipv6(config.address)) {
-    // Sent in the background with every descriptor off the SSH channel, so
-    // the command returns at once (arping -c 2 takes about a second).
-    command += fmt::format(
-        "; if command -v arping >/dev/null 2>&1; then "
-        "({0}arping -q -U -c 2 -I {1} -s {2} {2} || {0}arping -q -U -c 2 -i {1} -S {2} {2}) "
-        ">/dev/null 2>&1 </dev/null & echo arping; else echo no-arping; fi",
-        sudo, interface, ip);
-  }
+  if (config.arping && !is_ipv6(config.address)) command += "; " + announce_command(config, host);
   return command;
+}
+
+std::string ShellVip::announce_command(const VipConfig& config, const ServerConfig& host) {
+  // Sent in the background with every descriptor off the SSH channel, so
+  // the command returns at once (arping -c 2 takes about a second).
+  return fmt::format(
+      "if command -v arping >/dev/null 2>&1; then "
+      "({0}arping -q -U -c 2 -I {1} -s {2} {2} || {0}arping -q -U -c 2 -i {1} -S {2} {2}) "
+      ">/dev/null 2>&1 </dev/null & echo arping; else echo no-arping; fi",
+      sudo_prefix(host), shell_word(config.interface), shell_word(address_ip(config.address)));
+}
+
+std::string announce_vip(const ClusterConfig& cluster, const ServerConfig& host, const ShellFactory& shells) {
+  if (!cluster.vip || !cluster.vip->arping || cluster.vip->interface.empty() || is_ipv6(cluster.vip->address) ||
+      !shells)
+    return "";
+  auto shell = shells(host);
+  if (!shell) return "";
+  auto r = shell->run(std::string(kPath) + ShellVip::announce_command(*cluster.vip, host), ShellVip::acquire_timeout(host));
+  if (!r) return fmt::format("; gratuitous ARP from '{}' not sent: {}", host.name, r.error().message);
+  if (has_line(r->out, "no-arping"))
+    return fmt::format("; arping not installed on {}: clients' ARP caches update on their own", host.name);
+  return fmt::format("; mhad sent a gratuitous ARP for {} from '{}' ([vip] interface {})",
+                     address_ip(cluster.vip->address), host.name, cluster.vip->interface);
 }
 
 milliseconds ShellVip::release_timeout(const ServerConfig& host) {
@@ -225,8 +241,8 @@ std::string ShellVip::describe() const {
 
 // ---- ScriptVip --------------------------------------------------------------
 
-ScriptVip::ScriptVip(ClusterConfig cluster, bool ignored_vip)
-    : m_cluster(std::move(cluster)), m_ignored_vip(ignored_vip) {}
+ScriptVip::ScriptVip(ClusterConfig cluster, bool ignored_vip, ShellFactory shells)
+    : m_cluster(std::move(cluster)), m_ignored_vip(ignored_vip), m_shells(std::move(shells)) {}
 
 VipOutcome ScriptVip::run(const std::string& what, const std::vector<std::string>& argv, bool ten_is_warning) {
   ScriptResult r = run_script(argv, kVipScriptTimeout);
@@ -239,7 +255,7 @@ VipOutcome ScriptVip::run(const std::string& what, const std::vector<std::string
   outcome.detail = fmt::format("master_ip_failover_script {}: {}", what, status);
   std::string output = output_tail(r.output);
   if (!output.empty()) outcome.detail += "\n" + output;
-  outcome.detail = scrub(scrub(std::move(outcome.detail), m_cluster.password), m_cluster.repl_password);
+  outcome.detail = scrub_secrets(std::move(outcome.detail), m_cluster);
   return outcome;
 }
 
@@ -267,6 +283,7 @@ VipOutcome ScriptVip::acquire(const ServerConfig& old_master, const ServerConfig
   auto outcome = run(fmt::format("--command=start for {}", new_master.name),
                      vip_script_argv(m_cluster, VipCommand::start, old_master, &new_master, orig_reachable));
   if (outcome.ok) {
+    outcome.detail += announce_vip(m_cluster, new_master, m_shells);
     std::lock_guard lock(m_mutex);
     m_holder = new_master.name;
   }
@@ -289,7 +306,7 @@ std::string ScriptVip::describe() const {
 
 std::unique_ptr<Vip> make_vip(const ClusterConfig& cluster, ShellFactory shells) {
   if (!cluster.master_ip_failover_script.empty())
-    return std::make_unique<ScriptVip>(cluster, cluster.vip.has_value());
+    return std::make_unique<ScriptVip>(cluster, cluster.vip.has_value(), std::move(shells));
   if (cluster.vip) return std::make_unique<ShellVip>(*cluster.vip, std::move(shells));
   return nullptr;
 }

@@ -77,6 +77,9 @@ class ShellVip final : public Vip {
   // arping: iputils syntax (-I IF -s IP), else Habets' arping (-i IF -S IP).
   static std::string release_command(const VipConfig& config, const ServerConfig& host);
   static std::string acquire_command(const VipConfig& config, const ServerConfig& host);
+  // The gratuitous ARP alone (in the background; prints arping/no-arping);
+  // without the PATH prefix, which the caller puts first.
+  static std::string announce_command(const VipConfig& config, const ServerConfig& host);
   static std::chrono::milliseconds release_timeout(const ServerConfig& host);
   static std::chrono::milliseconds acquire_timeout(const ServerConfig& host);
 
@@ -97,8 +100,11 @@ class ShellVip final : public Vip {
 // script's output (last 4 KiB, the cluster password scrubbed).
 class ScriptVip final : public Vip {
  public:
-  // ignored_vip: [vip] was configured too; the script wins, describe() says so.
-  explicit ScriptVip(ClusterConfig cluster, bool ignored_vip = false);
+  // ignored_vip: [vip] was configured too; the script wins, describe() says so
+  // (but its address and interface are announced by gratuitous ARP after the
+  // script's --command=start: MHA's sample scripts send none, and clients'
+  // ARP caches would keep the old host for tens of seconds).
+  explicit ScriptVip(ClusterConfig cluster, bool ignored_vip = false, ShellFactory shells = nullptr);
 
   VipOutcome release(const ServerConfig& old_master, bool ssh_reachable) override;
   VipOutcome acquire(const ServerConfig& old_master, const ServerConfig& new_master) override;
@@ -112,10 +118,17 @@ class ScriptVip final : public Vip {
 
   ClusterConfig m_cluster;
   bool m_ignored_vip = false;
+  ShellFactory m_shells;
   mutable std::mutex m_mutex;
   bool m_orig_reachable = true;  // from the last release(): picks --ssh_options for start
   std::string m_holder;
 };
+
+// After a script moved the VIP onto `host`: a gratuitous ARP for [vip]
+// address from [vip] interface over SSH, so that neighbours stop sending to
+// the old host at once. "" when [vip] (with arping on) is not configured;
+// else a clause for the report ("; mhad sent a gratuitous ARP ...").
+std::string announce_vip(const ClusterConfig& cluster, const ServerConfig& host, const ShellFactory& shells);
 
 // ScriptVip when master_ip_failover_script is set (even if [vip] is too),
 // else ShellVip when [vip] is configured, else nullptr.

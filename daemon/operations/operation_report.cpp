@@ -1,7 +1,6 @@
 #include "daemon/operations/operation_report.h"
 
 #include "common/log.h"
-#include "daemon/failover/hook_scripts.h"
 #include "daemon/operations/operation_clock.h"
 
 #include <fmt/format.h>
@@ -65,7 +64,7 @@ OperationRecorder::OperationRecorder(const ClusterConfig& cluster, OperationRepo
 }
 
 std::string OperationRecorder::clean(std::string text) const {
-  return scrub(scrub(std::move(text), m_cluster.repl_password), m_cluster.password);
+  return scrub_secrets(std::move(text), m_cluster);
 }
 
 bool OperationRecorder::phase(const std::string& name, const std::function<bool()>& body) {

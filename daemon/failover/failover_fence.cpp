@@ -1,0 +1,127 @@
+// Failover phase 2, fence: no replica can reconnect to the old master, the
+// VIP is off it, the shutdown hook ran, a frozen mysqld is killed.
+#include "daemon/failover/failover_run.h"
+
+#include "common/gtid.h"
+#include "common/units.h"
+#include "daemon/failover/hook_scripts.h"
+#include "daemon/operations/parallel.h"
+#include "daemon/operations/replication_steps.h"
+#include "daemon/operations/vip_check.h"
+#include "daemon/server_read.h"
+
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace mha::failover_detail {
+
+// --- phase 2 ---------------------------------------------------------------
+bool FailoverRun::fence() {
+  // No replica may reconnect to a master that comes back.
+  // In parallel: an IO thread stuck connecting to a vanished host delays
+  // its STOP until its connect times out (slave_net_timeout), so one wait
+  // for all, not one per replica.
+  std::vector<Result<void>> stopped(m_alive.size(), Result<void>{});
+  run_parallel(m_alive.size(),
+               [&](std::size_t k) { stopped[k] = execute(m_alive[k], flavor(m_alive[k]).stop_io_thread_sql()); });
+  std::vector<std::size_t> kept;
+  for (std::size_t k = 0; k < m_alive.size(); ++k) {
+    const std::size_t i = m_alive[k];
+    const auto& r = stopped[k];
+    if (r) {
+      kept.push_back(i);
+      continue;
+    }
+    std::string what = fmt::format("cannot stop the IO thread on '{}': {}", name(i), r.error().message);
+    if (server(i).ignore_fail && i != *m_new) {
+      note(what + " (ignore_fail: left out)");
+      continue;
+    }
+    return stop(FailoverResult::failed, what + "; nothing was promoted");
+  }
+  m_alive = kept;
+  step(fmt::format("Stopped the IO thread on {} replica{}.", m_alive.size(), m_alive.size() == 1 ? "" : "s"));
+
+  const ServerConfig& old = server(m_dead);
+  if (m_env.vip) {
+    VipOutcome v = m_env.vip->release(old, m_ssh_reachable);
+    if (!v.ok && !v.warning)
+      return stop(FailoverResult::failed,
+                  fmt::format("cannot take the VIP off '{}': {}; nothing was promoted (clients may still reach "
+                              "the old master: take it off by hand, then mhactl failover)",
+                              old.name, v.detail));
+    if (v.warning) note(fmt::format("VIP release on '{}' warned: {}", old.name, v.detail));
+    step(fmt::format("Invalidated master IP address on {} ({}).", address(old), v.detail));
+  } else {
+    note("no VIP configured: clients must find the new master by themselves");
+  }
+
+  if (m_env.shutdown) {
+    ScriptResult s = m_env.shutdown(old, m_ssh_reachable);
+    if (s.started && !s.timed_out && s.signal == 0 && s.exit_code == 0) {
+      m_powered_off = true;
+      m_ssh_reachable = false;  // MHA: powered off, its binlog cannot be read any more
+      step(fmt::format("Power off {} done.", address(old)));
+    } else if (s.started && !s.timed_out && s.signal == 0 && s.exit_code == 10) {
+      m_killed = true;
+      step(fmt::format("{}: SSH reachable. Shutting down mysqld done.", address(old)));
+    } else {
+      std::string why = !s.started  ? s.error
+                        : s.timed_out ? "timed out"
+                        : s.signal    ? fmt::format("killed by signal {}", s.signal)
+                                      : fmt::format("exit {}", s.exit_code);
+      return stop(FailoverResult::failed, fmt::format("shutdown_script failed on '{}': {}{}; nothing was promoted",
+                                                      old.name, why, s.output.empty() ? "" : ": " + s.output));
+    }
+  }
+
+  if (m_request.master_frozen && !m_powered_off && !m_killed) {
+    if (!m_ssh_reachable)
+      return stop(FailoverResult::needs_operator,
+                  fmt::format("cannot fence the frozen master: '{}' does not answer SSH and may wake up — kill "
+                              "it or power it off, then mhactl failover",
+                              old.name));
+    if (m_request.master_pids.empty())
+      return stop(FailoverResult::needs_operator,
+                  fmt::format("cannot fence the frozen master: no mysqld pid known on '{}' — kill it or power it "
+                              "off, then mhactl failover",
+                              old.name));
+    if (auto why = kill_frozen(old); !why.empty())
+      return stop(FailoverResult::needs_operator,
+                  fmt::format("cannot fence the frozen master: {} — kill it or power it off, then mhactl failover",
+                              why));
+  }
+  return true;
+}
+
+// "" when every pid is gone, else why not.
+std::string FailoverRun::kill_frozen(const ServerConfig& old) {
+  std::shared_ptr<RemoteShell> shell = master_shell();
+  if (!shell) return fmt::format("no SSH session to '{}'", old.name);
+  for (int pid : m_request.master_pids) {
+    // mysqld runs as another user: a non-root ssh_user needs sudo (as for the VIP).
+    const std::string sudo = old.ssh_user.empty() || old.ssh_user == "root" ? "" : "sudo -n ";
+    auto r = shell->run(fmt::format("{}kill -9 {}", sudo, pid), m_env.kill_timeout);
+    if (!r) return fmt::format("kill -9 {} on '{}': {}", pid, old.name, r.error().message);
+  }
+  const auto deadline = m_clock.now() + m_env.kill_timeout;
+  for (int pid : m_request.master_pids) {
+    for (;;) {
+      auto r = shell->run(fmt::format("kill -0 {}", pid), m_env.kill_timeout);
+      if (!r) return fmt::format("kill -0 {} on '{}': {}", pid, old.name, r.error().message);
+      // kill -0 fails for a pid that is gone ("No such process"), but also
+      // when not permitted: that one proves nothing.
+      if (r->exit_status != 0 && r->err.find("not permitted") == std::string::npos) break;
+      if (m_clock.now() >= deadline)
+        return fmt::format("process {} on '{}' still exists {}ms after kill -9{}", pid, old.name,
+                           m_env.kill_timeout.count(), r->err.empty() ? "" : " (" + r->err + ")");
+      m_clock.sleep_for(m_env.poll_interval);
+    }
+  }
+  step(fmt::format("Killed the frozen mysqld on {} (pid {}).", address(old),
+                   fmt::join(m_request.master_pids, ", ")));
+  return "";
+}
+
+}  // namespace mha::failover_detail
