@@ -251,6 +251,37 @@ void ClusterState::add_failover(FailoverRecord record) {
   while (failovers.size() > k_max_failovers) failovers.pop_front();
 }
 
+namespace {
+
+json records_json(const std::deque<FailoverRecord>& records) {
+  json list = json::array();
+  for (const auto& f : records)
+    list.push_back(json{{"started_at", f.started_at},
+                        {"finished_at", f.finished_at},
+                        {"old_master", f.old_master},
+                        {"new_master", f.new_master},
+                        {"result", f.result},
+                        {"duration_ms", f.duration_ms},
+                        {"detail", f.detail}});
+  return list;
+}
+
+// The records under `key` (absent: none), each handed to `add`.
+template <typename Add>
+Result<void> read_records(const json& doc, const char* key, Add add) {
+  const auto it = doc.find(key);
+  if (it == doc.end()) return {};
+  if (!it->is_array()) return type_error(key, "an array", *it);
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    auto record = failover_from_json((*it)[i], fmt::format("{}[{}]", key, i));
+    if (!record) return record.error();
+    add(std::move(record).value());
+  }
+  return {};
+}
+
+}  // namespace
+
 json ClusterState::to_json() const {
   json verdict_list = json::array();
   for (const auto& v : verdicts)
@@ -259,27 +290,9 @@ json ClusterState::to_json() const {
                                 {"verdict", v.verdict},
                                 {"evidence", v.evidence},
                                 {"detection_ms", v.detection_ms}});
-  json failover_list = json::array();
-  for (const auto& f : failovers)
-    failover_list.push_back(json{{"started_at", f.started_at},
-                                 {"finished_at", f.finished_at},
-                                 {"old_master", f.old_master},
-                                 {"new_master", f.new_master},
-                                 {"result", f.result},
-                                 {"duration_ms", f.duration_ms},
-                                 {"detail", f.detail}});
-  json operation_list = json::array();
-  for (const auto& f : operations)
-    operation_list.push_back(json{{"started_at", f.started_at},
-                                  {"finished_at", f.finished_at},
-                                  {"old_master", f.old_master},
-                                  {"new_master", f.new_master},
-                                  {"result", f.result},
-                                  {"duration_ms", f.duration_ms},
-                                  {"detail", f.detail}});
   return json{{"version", version},       {"cluster", cluster},     {"master", master},
-              {"operations", operation_list},
-              {"verdicts", verdict_list}, {"failovers", failover_list},
+              {"operations", records_json(operations)},
+              {"verdicts", verdict_list}, {"failovers", records_json(failovers)},
               {"operation", operation},   {"phase", phase},         {"updated_at", updated_at},
               {"extra", extra.is_object() ? extra : json::object()},
               {"awaiting_rejoin", awaiting_rejoin},
@@ -320,22 +333,10 @@ Result<ClusterState> ClusterState::from_json(const json& doc) {
       state.add_verdict(std::move(record).value());
     }
   }
-  if (const auto it = doc.find("failovers"); it != doc.end()) {
-    if (!it->is_array()) return type_error("failovers", "an array", *it);
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      auto record = failover_from_json((*it)[i], fmt::format("failovers[{}]", i));
-      if (!record) return record.error();
-      state.add_failover(std::move(record).value());
-    }
-  }
-  if (const auto it = doc.find("operations"); it != doc.end()) {
-    if (!it->is_array()) return type_error("operations", "an array", *it);
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      auto record = failover_from_json((*it)[i], fmt::format("operations[{}]", i));
-      if (!record) return record.error();
-      state.add_operation(std::move(record).value());
-    }
-  }
+  if (auto ok = read_records(doc, "failovers", [&](FailoverRecord r) { state.add_failover(std::move(r)); }); !ok)
+    return ok.error();
+  if (auto ok = read_records(doc, "operations", [&](FailoverRecord r) { state.add_operation(std::move(r)); }); !ok)
+    return ok.error();
   if (const auto it = doc.find("extra"); it != doc.end()) {
     if (!it->is_object()) return type_error("extra", "an object", *it);
     state.extra = *it;

@@ -57,6 +57,14 @@ std::string OperationReport::text() const {
   return out;
 }
 
+void run_phases(OperationRecorder& recorder, OperationReport& report, OperationClock& clock,
+                std::initializer_list<OperationStep> phases) {
+  const auto started = clock.now();
+  for (const auto& p : phases)
+    if (!recorder.phase(p.phase, p.body)) break;
+  report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - started).count();
+}
+
 OperationRecorder::OperationRecorder(const ClusterConfig& cluster, OperationReport& report, Progress progress,
                                      BeforePhase before)
     : m_cluster(cluster), m_report(report), m_progress(std::move(progress)), m_before(std::move(before)) {

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,18 @@ struct OperationReport {
   nlohmann::json to_json() const;
   std::string text() const;  // "----- Switchover Report -----" ...
 };
+
+class OperationRecorder;
+class OperationClock;
+
+struct OperationStep {
+  const char* phase;
+  std::function<bool()> body;
+};
+// An operation's whole run, as its phase list: each phase in order until one
+// stops (OperationRecorder::phase), the total duration set on the report.
+void run_phases(OperationRecorder& recorder, OperationReport& report, OperationClock& clock,
+                std::initializer_list<OperationStep> phases);
 
 class OperationRecorder {
  public:

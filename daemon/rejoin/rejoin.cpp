@@ -62,11 +62,11 @@ class Rejoin {
   }
 
   OperationReport run() {
-    const auto started = m_clock.now();
-    (void)(m_log.phase("check", [&] { return check(); }) && m_log.phase("repoint", [&] { return repoint_it(); }) &&
-           m_log.phase("finish", [&] { return finish(); }));
+    run_phases(m_log, m_report, m_clock,
+               {{"check", [&] { return check(); }},
+                {"repoint", [&] { return repoint_it(); }},
+                {"finish", [&] { return finish(); }}});
     m_sessions.close_all();
-    m_report.duration_ms = std::chrono::duration_cast<milliseconds>(m_clock.now() - started).count();
     return std::move(m_report);
   }
 

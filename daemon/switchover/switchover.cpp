@@ -52,15 +52,14 @@ class Switchover {
   }
 
   OperationReport run() {
-    const auto started = m_clock.now();
-    (void)(m_log.phase("check", [&] { return check(); }) &&
-           m_log.phase("reject_writes", [&] { return reject_writes(); }) &&
-           m_log.phase("wait_catchup", [&] { return wait_catchup(); }) &&
-           m_log.phase("promote", [&] { return promote(); }) &&
-           m_log.phase("repoint", [&] { return repoint_all(); }) &&
-           m_log.phase("finish", [&] { return finish(); }));
+    run_phases(m_log, m_report, m_clock,
+               {{"check", [&] { return check(); }},
+                {"reject_writes", [&] { return reject_writes(); }},
+                {"wait_catchup", [&] { return wait_catchup(); }},
+                {"promote", [&] { return promote(); }},
+                {"repoint", [&] { return repoint_all(); }},
+                {"finish", [&] { return finish(); }}});
     m_sessions.close_all();
-    m_report.duration_ms = std::chrono::duration_cast<milliseconds>(m_clock.now() - started).count();
     return std::move(m_report);
   }
 
