@@ -38,6 +38,11 @@ class Secret {
 std::string scrub(std::string text, const Secret& secret);
 
 enum class PingType { select, connect, insert };
+// SSH host keys, with OpenSSH's words: yes = only hosts in known_hosts;
+// accept-new = a host not there yet is added on first contact, a changed key
+// is still refused; no = any key (not recommended: whoever answers on the
+// address is trusted with the binlogs, the VIP and the host probe).
+enum class HostKeyChecking { yes, accept_new, no };
 // What a failover does when acknowledged writes may be lost: the dead
 // master's binlog could not be read and semi-sync was not on.
 enum class DataLossPolicy { proceed, abort };
@@ -101,6 +106,10 @@ struct ClusterConfig {
   Duration min_failover_interval{8 * 3600 * 1000};  // MHA: last_failover_minute=480
   bool auto_failover = true;      // false: detect and report only (masterha_master_monitor)
   bool auto_rejoin = false;       // a fenced old master that comes back clean rejoins as a replica by itself
+  // known_hosts file for every SSH login mhad makes; "" = OpenSSH's
+  // (~/.ssh/known_hosts of mhad's user, then /etc/ssh/ssh_known_hosts).
+  std::string ssh_known_hosts;
+  HostKeyChecking ssh_host_key_checking = HostKeyChecking::yes;
   // proceed (MHA's behaviour): promote anyway, the report states the risk.
   // abort: stop before promoting, park the cluster for the operator.
   DataLossPolicy on_possible_data_loss = DataLossPolicy::proceed;
@@ -189,5 +198,6 @@ std::string render_effective_config(const Config& config);
 
 std::string_view ping_type_name(PingType type);
 std::string_view data_loss_policy_name(DataLossPolicy policy);
+std::string_view host_key_checking_name(HostKeyChecking mode);  // "yes", "accept-new", "no"
 
 }  // namespace mha

@@ -4,7 +4,6 @@
 
 #include "common/log.h"
 #include "common/message_ids.h"
-#include "daemon/failover/vip.h"
 #include "daemon/script_runner.h"
 
 #include <sys/epoll.h>
@@ -41,9 +40,7 @@ ClusterMonitor::ClusterMonitor(EventLoop& loop, WorkerPool& pool, Seams seams, C
     m_slots[i].session = m_seams.make_sql();
     // Every host gets a kept SSH session: the master's answers the detector
     // (a fresh login costs ~370 ms, a command on a kept one a few ms).
-    SshEndpoint endpoint{server.ssh_host, server.ssh_port, server.ssh_user, server.ssh_key,
-                         server.ssh_connection_timeout};
-    m_slots[i].shell = m_seams.make_shell(endpoint);
+    m_slots[i].shell = m_seams.make_shell(ssh_endpoint_of(m_config, server));
   }
   m_detector.set_expected_replicas(static_cast<int>(m_slots.size()) - 1);
 }
@@ -70,40 +67,7 @@ void ClusterMonitor::return_shell(std::size_t index) {
   ServerSlot& slot = m_slots[index];
   if (slot.shell || slot.ssh_busy) return;
   const auto& server = m_config.servers[index];
-  slot.shell = m_seams.make_shell(
-      SshEndpoint{server.ssh_host, server.ssh_port, server.ssh_user, server.ssh_key, server.ssh_connection_timeout});
-}
-
-void ClusterMonitor::fence_returning(std::size_t index) {
-  ServerSlot& slot = m_slots[index];
-  if (slot.sql_busy || !slot.session || !slot.observation.flavor) return;
-  const auto& server = m_config.servers[index];
-  log_error({{"CLUSTER", m_config.name}, {"SERVER", server.name}, {"EVENT", "fence_returning"}},
-            "'{}' was failed over and is back WRITABLE: fencing it now (read_only on); rejoin it with mhactl rejoin",
-            server.name);
-  unwatch_connection(index);
-  if (m_config.vip && !slot.ssh_busy) run_ssh_job(index, true, false);  // and the VIP, if it is still there
-  slot.sql_busy = true;
-  std::string sql = slot.observation.flavor->fence_writes_sql();
-  std::weak_ptr<ClusterMonitor> weak = weak_from_this();
-  EventLoop& loop = m_loop;
-  std::string cluster = m_config.name, name = server.name;
-  m_pool.submit([weak, index, sql, cluster, name, session = std::move(slot.session), &loop] {
-    auto fenced = session->execute(sql);
-    std::string error = fenced ? std::string() : fenced.error().message;
-    loop.post([weak, index, session, error, cluster, name] {
-      if (!error.empty())
-        log_error({{"CLUSTER", cluster}, {"SERVER", name}}, "fencing '{}' failed: {}; set read_only by hand NOW", name,
-                  error);
-      else
-        log_notice({{"CLUSTER", cluster}, {"SERVER", name}, {"EVENT", "fenced"}}, "'{}' is read_only now", name);
-      if (auto self = weak.lock()) {
-        self->m_slots[index].session = session;
-        self->m_slots[index].sql_busy = false;
-        self->m_slots[index].observation.read_only = true;
-      }
-    });
-  });
+  slot.shell = m_seams.make_shell(ssh_endpoint_of(m_config, server));
 }
 
 void ClusterMonitor::restore_master(std::string_view name) {
@@ -251,7 +215,10 @@ void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSessio
   if (m_running && slot.observation.reachable) watch_connection(index);
   if (slot.observation.reachable && slot.observation.read_only == false &&
       m_fenced.count(m_config.servers[index].name)) {
-    fence_returning(index);
+    log_error({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[index].name}, {"EVENT", "fence_returning"}},
+              "'{}' was failed over and is back WRITABLE: fencing it now (read_only on); rejoin it with mhactl rejoin",
+              m_config.servers[index].name);
+    if (on_fence_needed) on_fence_needed(m_config.servers[index].name, true, slot.holds_vip.value_or(false));
     return;  // not a master candidate: do not let it count as writable
   }
   // Back and read-only: the daemon may rejoin it (auto_rejoin).
@@ -472,16 +439,7 @@ void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
   std::string sql_address = server.ip.empty() ? server.host : server.ip;
   std::uint16_t port = server.port;
   auto timeout = server.ssh_connection_timeout;
-  // An old master awaiting rejoin must not answer on the VIP: MHA leaves it
-  // there on a host that was cut off, and the address then answers twice
-  // when the host returns. Built-in VIP only (a script's VIP is the
-  // script's business).
-  std::string release;
-  if (vip && m_fenced.count(server.name) && m_config.master_ip_failover_script.empty())
-    release = ShellVip::release_command(*m_config.vip, server);
-  std::string cluster = m_config.name, name = server.name;
-  m_pool.submit([weak, index, address, vip, probe, sql_address, port, timeout, release, cluster, name,
-                 shell = std::move(slot.shell), &loop] {
+  m_pool.submit([weak, index, address, vip, probe, sql_address, port, timeout, shell = std::move(slot.shell), &loop] {
     std::optional<HostOpinion> host;
     if (probe) {
       // At most 3 s: on a kept session a live host answers in milliseconds,
@@ -502,18 +460,6 @@ void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
         held = Result<bool>(make_error(Errc::io, "'ip -o addr show' exited with {}: {}", out->exit_status, out->err));
       else
         held = Result<bool>(ip_output_has_address(out->out, address));
-      if (held && *held && **held && !release.empty()) {
-        auto removed = shell->run(release, timeout);
-        if (removed && removed->exit_status == 0) {
-          log_error({{"CLUSTER", cluster}, {"SERVER", name}, {"EVENT", "fence_returning"}},
-                    "'{}' was failed over and still held the VIP {}: removed it", name, address);
-          held = Result<bool>(false);
-        } else {
-          log_error({{"CLUSTER", cluster}, {"SERVER", name}, {"EVENT", "fence_returning"}},
-                    "'{}' was failed over and still holds the VIP {}; removing it failed ({}): remove it by hand NOW",
-                    name, address, removed ? removed->err : removed.error().message);
-        }
-      }
     }
     loop.post([weak, index, shell, held, host] {
       if (auto self = weak.lock()) self->on_ssh_result(index, shell, held, host);
@@ -530,6 +476,15 @@ void ClusterMonitor::on_ssh_result(std::size_t index, std::shared_ptr<RemoteShel
     if (*held) {
       slot.holds_vip = **held;
       slot.vip_error.clear();
+      // An old master awaiting rejoin must not answer on the VIP: MHA leaves
+      // it there on a host that was cut off, and the address then answers
+      // twice when the host returns.
+      const auto& name = m_config.servers[index].name;
+      if (**held && m_fenced.count(name) && on_fence_needed) {
+        log_error({{"CLUSTER", m_config.name}, {"SERVER", name}, {"EVENT", "fence_returning"}},
+                  "'{}' was failed over and still holds the VIP: removing it", name);
+        on_fence_needed(name, false, true);
+      }
     } else {
       slot.holds_vip.reset();
       slot.vip_error = held->error().message;

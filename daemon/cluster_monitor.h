@@ -63,6 +63,9 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   // Called on the loop each time a fenced server (awaiting rejoin) answers
   // read-only: the daemon decides about auto_rejoin.
   std::function<void(const std::string& server)> on_fenced_back;
+  // A fenced server is writable (`writes`) or holds the VIP (`vip`): called
+  // on the loop at every such observation until it is fenced.
+  std::function<void(const std::string& server, bool writes, bool vip)> on_fence_needed;
   // The last known master from the state file, until the servers tell.
   void restore_master(std::string_view name);
   // After a failover: the new master, and a fresh detector for it.
@@ -70,7 +73,8 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   // What SSH last showed about a server's host (listener pids for fencing).
   std::optional<HostOpinion> host_opinion(std::size_t index) const { return m_slots[index].host; }
   // Servers that must never come back writable (old masters awaiting
-  // rejoin): if one answers with read_only off, it is fenced at once.
+  // rejoin): if one answers with read_only off, or holds the VIP,
+  // on_fence_needed asks the daemon to fence it (the monitor only reads).
   void set_fenced(std::set<std::string> names) { m_fenced = std::move(names); }
   // While a failover runs, the servers keep being polled (status stays
   // live) but the master is not re-derived, the verdict is frozen and
@@ -130,7 +134,6 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   bool m_script_busy = false;
   std::set<std::string> m_topology_problems;
   std::set<std::string> m_fenced;
-  void fence_returning(std::size_t index);
   MonoTime m_script_started{};
   bool m_running = false;
   bool m_failover_running = false;

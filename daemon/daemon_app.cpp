@@ -128,6 +128,9 @@ void DaemonApp::start_monitors() {
     std::string name = cluster.name;
     monitor->on_verdict = [this, name](const VerdictEvent& event) { on_verdict(name, event); };
     monitor->on_fenced_back = [this, name](const std::string& server) { on_fenced_back(name, server); };
+    monitor->on_fence_needed = [this, name](const std::string& server, bool writes, bool vip) {
+      on_fence_needed(name, server, writes, vip);
+    };
     if (auto it = m_states.find(name); it != m_states.end()) {
       if (!it->second.state.master.empty()) monitor->restore_master(it->second.state.master);
       monitor->set_fenced(it->second.state.awaiting_rejoin);

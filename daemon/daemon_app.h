@@ -70,6 +70,9 @@ class DaemonApp {
                                     std::shared_ptr<Responder> requester);
   void on_operation_done(const std::string& cluster, const OperationReport& report,
                          std::shared_ptr<Responder> requester);
+  // A fenced old master is back writable or on the VIP: fence it on the pool.
+  void on_fence_needed(const std::string& cluster, const std::string& server, bool writes, bool vip);
+  std::set<std::string> m_fencing;  // cluster/server with a fence in flight
   // auto_rejoin: a fenced old master answers again.
   void on_fenced_back(const std::string& cluster, const std::string& server);
   // The new master's GTIDs when `server` was failed over (rejoin's reference).

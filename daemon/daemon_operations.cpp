@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/message_ids.h"
+#include "daemon/failover/fence_returning.h"
 #include "daemon/rejoin/rejoin.h"
 #include "daemon/server_lookup.h"
 #include "daemon/switchover/switchover_runner.h"
@@ -251,6 +252,37 @@ std::string DaemonApp::promoted_at_gtids(const std::string& cluster, const std::
       return g != f->detail.end() && g->is_string() ? g->get<std::string>() : "";
     }
   return "";
+}
+
+void DaemonApp::on_fence_needed(const std::string& cluster, const std::string& server, bool writes, bool vip) {
+  auto it = m_monitors.find(cluster);
+  if (it == m_monitors.end()) return;
+  const std::string key = cluster + "/" + server;
+  if (!m_fencing.insert(key).second) return;  // one at a time per server
+  const ClusterConfig config = it->second->config();
+  const ServerConfig* target = nullptr;
+  for (const auto& s : config.servers)
+    if (s.name == server) target = &s;
+  if (!target) {
+    m_fencing.erase(key);
+    return;
+  }
+  const ServerConfig copy = *target;
+  Seams seams = m_seams;
+  EventLoop& loop = m_loop;
+  m_pool->submit([this, config, copy, writes, vip, seams, key, cluster, &loop] {
+    FenceResult r = fence_returning(config, copy, writes, vip, seams);
+    loop.post([this, r, key, cluster, name = copy.name, writes, vip] {
+      m_fencing.erase(key);
+      LogFields fields{{"CLUSTER", cluster}, {"SERVER", name}, {"EVENT", "fenced"}};
+      if (!r.error.empty())
+        log_error(fields, "fencing '{}' failed: {}; make it read-only (and take the VIP off it) by hand NOW", name,
+                  r.error);
+      else
+        log_notice(fields, "'{}' is fenced:{}{}", name, writes ? " read_only on" : "",
+                   vip ? " VIP removed from its host" : "");
+    });
+  });
 }
 
 void DaemonApp::on_fenced_back(const std::string& cluster, const std::string& server) {

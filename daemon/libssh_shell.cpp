@@ -2,6 +2,8 @@
 
 #include <libssh/libssh.h>
 
+#include "daemon/host_key_policy.h"
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -41,6 +43,7 @@ Result<void> LibsshShell::connect() {
   ssh_options_set(session, SSH_OPTIONS_TIMEOUT_USEC, &timeout_us);
   // Don't read ~/.ssh/config: the cluster config is the one source of truth.
   ssh_options_set(session, SSH_OPTIONS_PROCESS_CONFIG, &no);
+  if (!m_endpoint.known_hosts.empty()) ssh_options_set(session, SSH_OPTIONS_KNOWNHOSTS, m_endpoint.known_hosts.c_str());
   if (ssh_connect(session) != SSH_OK) {
     std::string text = ssh_get_error(session);
     Errc code = text.find("refused") != std::string::npos   ? Errc::refused
@@ -48,8 +51,28 @@ Result<void> LibsshShell::connect() {
                                                              : Errc::network;
     return fail(code, "connect");
   }
-  // Host keys: accepted without a known_hosts check for now (the failover
-  // must not stall on a first-contact prompt). See the issue notes.
+  // The host must be who known_hosts says before anything is sent to it
+  // (daemon/host_key_policy.h). Never a prompt: a failover must not stall.
+  KnownHostState state = KnownHostState::error;
+  switch (ssh_session_is_known_server(session)) {
+    case SSH_KNOWN_HOSTS_OK: state = KnownHostState::ok; break;
+    case SSH_KNOWN_HOSTS_CHANGED: state = KnownHostState::changed; break;
+    case SSH_KNOWN_HOSTS_OTHER: state = KnownHostState::other_type; break;
+    case SSH_KNOWN_HOSTS_UNKNOWN: state = KnownHostState::unknown; break;
+    case SSH_KNOWN_HOSTS_NOT_FOUND: state = KnownHostState::no_file; break;
+    case SSH_KNOWN_HOSTS_ERROR: state = KnownHostState::error; break;
+  }
+  HostKeyDecision decision =
+      decide_host_key(m_endpoint.host_key_checking, state, m_endpoint.host, m_endpoint.port, m_endpoint.known_hosts);
+  if (!decision.accept) {
+    Error error = make_error(Errc::auth, "ssh {}@{}:{}: {}", m_endpoint.user, m_endpoint.host, m_endpoint.port,
+                             decision.why);
+    ssh_disconnect(session);
+    ssh_free(session);
+    return error;
+  }
+  if (decision.add && ssh_session_update_known_hosts(session) != SSH_OK)
+    return fail(Errc::io, "recording the host key (ssh_host_key_checking = \"accept-new\")");
   int rc = SSH_AUTH_DENIED;
   if (!m_endpoint.key_file.empty()) {
     ssh_key key = nullptr;

@@ -18,6 +18,10 @@ struct SshEndpoint {
   std::string user = "root";
   std::string key_file;  // empty: the user's default identities (~/.ssh/id_*)
   std::chrono::milliseconds connect_timeout{5000};
+  // The host's key is checked against these before anything is sent
+  // (OpenSSH's StrictHostKeyChecking words; see HostKeyChecking).
+  std::string known_hosts;          // "" = ~/.ssh/known_hosts, then /etc/ssh/ssh_known_hosts
+  std::string host_key_checking = "yes";  // yes | accept-new | no
 };
 
 struct CommandResult {

@@ -15,6 +15,15 @@ std::string_view data_loss_policy_name(DataLossPolicy policy) {
   return policy == DataLossPolicy::abort ? "abort" : "proceed";
 }
 
+std::string_view host_key_checking_name(HostKeyChecking mode) {
+  switch (mode) {
+    case HostKeyChecking::yes: return "yes";
+    case HostKeyChecking::accept_new: return "accept-new";
+    case HostKeyChecking::no: return "no";
+  }
+  return "yes";
+}
+
 std::string_view ping_type_name(PingType type) {
   switch (type) {
     case PingType::select: return "select";
@@ -218,6 +227,17 @@ std::optional<PingType> read_ping_type(FileReport& r, const toml::node& node, st
       if (lower == ping_type_name(type)) return type;
   }
   type_error(r, node, key, R"("select", "connect" or "insert")");
+  return std::nullopt;
+}
+
+std::optional<HostKeyChecking> read_host_key_checking(FileReport& r, const toml::node& node, std::string_view key) {
+  auto text = node.value_exact<std::string>();
+  if (text) {
+    const std::string lower = lowercase(*text);
+    for (HostKeyChecking mode : {HostKeyChecking::yes, HostKeyChecking::accept_new, HostKeyChecking::no})
+      if (lower == host_key_checking_name(mode)) return mode;
+  }
+  type_error(r, node, key, R"("yes", "accept-new" or "no" (OpenSSH's StrictHostKeyChecking words))");
   return std::nullopt;
 }
 

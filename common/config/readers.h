@@ -46,6 +46,7 @@ std::optional<uint64_t> read_size(FileReport& r, const toml::node& node, std::st
 std::optional<std::vector<std::string>> read_dir_list(FileReport& r, const toml::node& node,
                                                       std::string_view key);
 std::optional<PingType> read_ping_type(FileReport& r, const toml::node& node, std::string_view key);
+std::optional<HostKeyChecking> read_host_key_checking(FileReport& r, const toml::node& node, std::string_view key);
 std::optional<DataLossPolicy> read_data_loss_policy(FileReport& r, const toml::node& node, std::string_view key);
 std::optional<LogLevel> read_log_level(FileReport& r, const toml::node& node, std::string_view key);
 std::optional<std::string> read_name(FileReport& r, const toml::node& node, std::string_view key);

@@ -56,8 +56,7 @@ void run_cluster_check(EventLoop& loop, WorkerPool& pool, const Seams& seams, co
     std::shared_ptr<SqlSession> session = seams.make_sql();
     std::shared_ptr<RemoteShell> shell;
     if (!server.skip_init_ssh_check)
-      shell = seams.make_shell(SshEndpoint{server.ssh_host.empty() ? server.host : server.ssh_host, server.ssh_port,
-                                           server.ssh_user, server.ssh_key, server.ssh_connection_timeout});
+      shell = seams.make_shell(ssh_endpoint_of(cluster, server));
     EventLoop* loop_ptr = &loop;
     pool.submit([run, i, sql = std::move(sql), session, shell, loop_ptr] {
       auto probe = std::make_shared<ServerProbe>();

@@ -11,11 +11,10 @@
 
 namespace mha {
 
-ShellFactory operation_shells(const Seams& seams) {
-  return [seams](const ServerConfig& server) {
-    SshEndpoint endpoint{server.ssh_host, server.ssh_port, server.ssh_user, server.ssh_key,
-                         std::min(server.ssh_connection_timeout, std::chrono::milliseconds(3000))};
-    return seams.make_shell(endpoint);
+ShellFactory operation_shells(const Seams& seams, const ClusterConfig& cluster) {
+  return [seams, cluster](const ServerConfig& server) {
+    return seams.make_shell(
+        ssh_endpoint_of(cluster, server, std::min(server.ssh_connection_timeout, std::chrono::milliseconds(3000))));
   };
 }
 
@@ -23,7 +22,7 @@ bool start_failover_operation(OperationRunner& runner, const Seams& seams, const
                               std::size_t dead_master, FailoverRequest request, FailoverCallbacks callbacks) {
   EventLoop& loop = runner.loop();
   return runner.start(cluster.name, "failover", [&loop, seams, cluster, dead_master, request, callbacks] {
-    auto shell_for = operation_shells(seams);
+    auto shell_for = operation_shells(seams, cluster);
     std::unique_ptr<Vip> vip = make_vip(cluster, shell_for);
     FailoverEnv env;
     env.make_sql = seams.make_sql;

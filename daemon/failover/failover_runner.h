@@ -27,6 +27,6 @@ bool start_failover_operation(OperationRunner& runner, const Seams& seams, const
 
 // The SSH factory the operations use: at most 3 s to connect (a dead host
 // must not cost tens of seconds, as it did MHA in the field log).
-ShellFactory operation_shells(const Seams& seams);
+ShellFactory operation_shells(const Seams& seams, const ClusterConfig& cluster);
 
 }  // namespace mha

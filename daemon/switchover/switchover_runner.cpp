@@ -38,13 +38,13 @@ bool start_switchover_operation(OperationRunner& runner, const Seams& seams, con
       env.vip_stop = [cluster, new_slave](const ServerConfig& orig, const ServerConfig& next) {
         return run_online_change_script(cluster, OnlineChangeCommand::stop, orig, next, new_slave);
       };
-      auto shells = operation_shells(seams);
+      auto shells = operation_shells(seams, cluster);
       env.vip_start = [cluster, new_slave, shells](const ServerConfig& orig, const ServerConfig& next) {
         VipOutcome v = run_online_change_script(cluster, OnlineChangeCommand::start, orig, next, new_slave);
         if (v.ok) v.detail += announce_vip(cluster, next, shells);
         return v;
       };
-    } else if ((vip = make_vip(cluster, operation_shells(seams)))) {
+    } else if ((vip = make_vip(cluster, operation_shells(seams, cluster)))) {
       env.vip_stop = [vip](const ServerConfig& orig, const ServerConfig&) { return vip->release(orig, true); };
       env.vip_start = [vip](const ServerConfig& orig, const ServerConfig& next) { return vip->acquire(orig, next); };
     }

@@ -327,7 +327,15 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
     vars["read_only"] = s.read_only ? "ON" : "OFF";
     return name_values(vars);
   }
-  if (sql == Flavor::health_status_sql()) return name_values(s.status);
+  if (sql == Flavor::health_status_sql()) {
+    // A connected replica hears its live master: heartbeats count up (the
+    // failure detector takes that as "the master is alive").
+    if (FakeServer* from = source(); s.configured && s.io == "Yes" && from && from->alive) {
+      auto& beats = s.status["Slave_received_heartbeats"];
+      beats = std::to_string(beats.empty() ? 1 : std::stoll(beats) + 1);
+    }
+    return name_values(s.status);
+  }
   if (sql == "SELECT @@server_id") return one({"@@server_id"}, {std::to_string(s.server_id)});
   if (sql == "SELECT @@GLOBAL.read_only") return one({"@@GLOBAL.read_only"}, {s.read_only ? "1" : "0"});
   if (sql == flavor.read_only_sql()) {

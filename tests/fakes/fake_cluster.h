@@ -12,6 +12,8 @@
 //   SET GLOBAL read_only=0      read_only (and super_read_only) off
 //   SET GLOBAL gtid_slave_pos = @@gtid_current_pos
 //                               slave_pos takes what it executed (MariaDB)
+//   SHOW GLOBAL STATUS          a replica connected to a live source counts
+//                               Slave_received_heartbeats up
 //   information_schema.PROCESSLIST, KILL CONNECTION n
 //                               the server's `processes`
 //   MASTER_GTID_WAIT / WAIT_FOR_EXECUTED_GTID_SET

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "common/replica_status.h"
@@ -247,4 +248,42 @@ TEST_CASE("netns: the MHA field guide's master_ip_online_change script moves the
   CHECK(sql(0, "SELECT @@read_only") == "1");
   CHECK(missing_from(load.acked(), ids_on_netns(1)).empty());
   CHECK(log.find("mhapass") == std::string::npos);  // the script gets it on its command line, the log never
+}
+
+TEST_CASE("netns: a switchover whose catch-up times out is rolled back: the VIP is back on the old master and "
+          "writes through it go on",
+          "[integration][netns][switchover]") {
+  NetnsSandbox sandbox;
+  edit_cluster_config(k_netns_dir + "/mhad/clusters.d/sandbox.toml", "auto_failover", "running_seconds_limit = \"2s\"\n");
+  Mhad mhad(k_netns_dir + "/mhad");
+  start_with_vip(mhad, sandbox);
+  std::string slave1_ip;
+  {
+    std::istringstream in(sandbox.env.at("MHA_SANDBOX_HOSTS"));
+    in >> slave1_ip >> slave1_ip;
+  }
+  ReconnectingWriteLoad load(sandbox.vip());
+  REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 25; }));
+  // A read lock on the target holds its SQL thread at the next commit.
+  MariadbSession lock;
+  REQUIRE(lock.connect(SqlEndpoint{slave1_ip, 3306, "mha", "mhapass"}));
+  REQUIRE(lock.execute("FLUSH TABLES WITH READ LOCK"));
+  auto r = mhactl(mhad, "switchover --to slave1");
+  lock.close();
+  INFO(r.out << "\n" << mhad.log());
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("rolled_back") != std::string::npos);
+  CHECK(r.out.find("rollback: VIP back on 'master'") != std::string::npos);
+  CHECK(holds_vip(sandbox, 0));
+  CHECK_FALSE(holds_vip(sandbox, 1));
+  CHECK(sql(0, "SELECT @@read_only") == "0");
+  // The application, reconnecting through the VIP, writes to the old master again.
+  const auto before = load.acked().size();
+  CHECK(wait_until(15s, [&] { return load.acked().size() >= before + 10; }));
+  load.stop();
+  CHECK(missing_from(load.acked(), ids_on_netns(0)).empty());
+  CHECK(wait_until(15s, [&] { return ids_on_netns(1) == ids_on_netns(0); }));
+  auto last = mhad.status()["clusters"][0]["last_operation"];
+  CHECK(last["result"] == "rolled_back");
+  CHECK(mhad.status()["clusters"][0]["master"] == "master");
 }

@@ -1,0 +1,133 @@
+// The monitor's glue, driven in-process: a real event loop and worker pool,
+// the scripted cluster behind the SQL and SSH seams and a fake TCP probe.
+// A failed check makes the master suspect, the opinion round asks the
+// replicas, the host and the port, and the verdict comes out once, with its
+// evidence; a master only mhad cannot reach is never called dead; a fenced
+// old master back writable is handed to the daemon to fence.
+#include "daemon/cluster_monitor.h"
+
+#include "fakes/fake_cluster.h"
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+using namespace mha;
+using namespace mha::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct MonitorFixture {
+  FakeCluster cluster{FlavorKind::mariadb, 2};
+  EventLoop loop;
+  WorkerPool pool{4};
+  Seams seams;
+  TcpState tcp = TcpState::refused;
+  std::vector<VerdictEvent> verdicts;
+  std::vector<std::string> fence_requests;
+  std::shared_ptr<ClusterMonitor> monitor;
+
+  MonitorFixture() {
+    log_set_level(LogLevel::error);
+    REQUIRE(loop.init({}));
+    cluster.config.ping_interval = 100ms;
+    cluster.config.ping_failures = 2;
+    seams.make_sql = [this] { return cluster.make_sql(); };
+    seams.make_shell = [this](const SshEndpoint& e) -> std::unique_ptr<RemoteShell> {
+      for (const auto& s : cluster.config.servers)
+        if (s.ssh_host == e.host) return cluster.make_shell(s);
+      return nullptr;
+    };
+    seams.tcp_probe = [this](const std::string&, std::uint16_t, std::chrono::milliseconds) { return tcp; };
+  }
+  ~MonitorFixture() {
+    if (monitor) monitor->stop();
+    pool.shutdown(2s);
+  }
+  void start() {
+    monitor = std::make_shared<ClusterMonitor>(loop, pool, seams, cluster.config);
+    monitor->on_verdict = [this](const VerdictEvent& e) { verdicts.push_back(e); };
+    monitor->on_fence_needed = [this](const std::string& server, bool, bool) { fence_requests.push_back(server); };
+    monitor->start();
+  }
+  // Runs the loop until `done` or `limit`.
+  void run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    std::function<void()> poll = [&] {
+      if (done()) return loop.stop();
+      loop.after(20ms, poll);
+    };
+    loop.after(20ms, poll);
+    loop.after(limit, [&] { loop.stop(); });
+    loop.run();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("monitor: a killed master is declared dead once, with evidence; a healthy one never", "[monitor]") {
+  MonitorFixture fx;
+  fx.start();
+  fx.run_until([&] { return false; }, 600ms);
+  CHECK(fx.verdicts.empty());  // healthy: no verdict at all
+  REQUIRE(fx.monitor->master() == std::optional<std::size_t>(0));
+  CHECK(fx.monitor->health() == ClusterHealth::ok);
+
+  fx.cluster.kill("master");  // refused, replicas' IO threads connecting (takes the cluster's lock)
+  fx.run_until([&] { return !fx.verdicts.empty(); }, 5s);
+  REQUIRE(fx.verdicts.size() == 1);
+  const auto& v = fx.verdicts[0];
+  CHECK(v.server == "master");
+  CHECK((v.verdict == Verdict::dead || v.verdict == Verdict::dead_host));
+  CHECK_FALSE(v.evidence.empty());
+  CHECK(fx.monitor->verdict() == v.verdict);
+  // Still dead a while later: reported once, not every cycle.
+  fx.run_until([&] { return false; }, 400ms);
+  CHECK(fx.verdicts.size() == 1);
+}
+
+TEST_CASE("monitor: a master that only mhad cannot reach is unreachable_from_manager, never dead", "[monitor]") {
+  MonitorFixture fx;
+  fx.start();
+  fx.run_until([&] { return fx.monitor->master().has_value(); }, 2s);
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    // Every statement of mhad's times out, new connections too; the
+    // replicas' IO threads still hear the master.
+    fx.cluster.server("master").connect_error = Error{Errc::timeout, "connect timed out"};
+    fx.cluster.server("master").fail[""] = Error{Errc::timeout, "read timed out"};
+  }
+  fx.tcp = TcpState::timeout;
+  fx.run_until([&] { return !fx.verdicts.empty() && fx.verdicts.back().verdict != Verdict::suspect; }, 5s);
+  fx.run_until([&] { return false; }, 500ms);
+  REQUIRE_FALSE(fx.verdicts.empty());
+  for (const auto& v : fx.verdicts) {
+    CHECK(v.verdict != Verdict::dead);
+    CHECK(v.verdict != Verdict::dead_host);
+  }
+  CHECK(fx.monitor->verdict() == Verdict::unreachable_from_manager);
+}
+
+TEST_CASE("monitor: a fenced old master seen writable is handed to the daemon to fence, never made master",
+          "[monitor]") {
+  MonitorFixture fx;
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    // After a failover to slave1: slave1 writable, the old master back writable.
+    auto& s1 = fx.cluster.server("slave1");
+    s1.configured = false;
+    s1.io = "No";
+    s1.sql_running = false;
+    s1.read_only = false;
+    fx.cluster.server("slave2").master_host = s1.host;
+  }
+  fx.start();
+  fx.monitor->restore_master("slave1");
+  fx.monitor->set_fenced({"master"});
+  fx.run_until([&] { return !fx.fence_requests.empty(); }, 2s);
+  REQUIRE_FALSE(fx.fence_requests.empty());
+  CHECK(fx.fence_requests.front() == "master");
+  CHECK(fx.monitor->master() == std::optional<std::size_t>(1));
+  // The monitor itself changed nothing on the server.
+  CHECK(fx.cluster.actions("master").empty());
+}
