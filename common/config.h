@@ -110,6 +110,12 @@ struct ClusterConfig {
   // (~/.ssh/known_hosts of mhad's user, then /etc/ssh/ssh_known_hosts).
   std::string ssh_known_hosts;
   HostKeyChecking ssh_host_key_checking = HostKeyChecking::yes;
+  // A dead_host failover where nothing fenced the old master (its host did
+  // not answer SSH, no shutdown_script powered it off, the VIP release was
+  // not confirmed): it may be alive behind a partition, taking writes from
+  // clients that still reach it. proceed (MHA's behaviour) promotes and
+  // reports the risk; abort stops before promoting (needs_operator).
+  DataLossPolicy on_unfenced_master = DataLossPolicy::proceed;
   // proceed (MHA's behaviour): promote anyway, the report states the risk.
   // abort: stop before promoting, park the cluster for the operator.
   DataLossPolicy on_possible_data_loss = DataLossPolicy::proceed;

@@ -123,6 +123,8 @@ const std::vector<KeySpec>& key_specs() {
       {"auto_rejoin", Scope::cluster, read_into<&C::auto_rejoin, read_bool>, shown<&C::auto_rejoin>, nullptr},
       {"on_possible_data_loss", Scope::cluster, read_into<&C::on_possible_data_loss, read_data_loss_policy>,
        shown<&C::on_possible_data_loss>, nullptr},
+      {"on_unfenced_master", Scope::cluster, read_into<&C::on_unfenced_master, read_data_loss_policy>,
+       shown<&C::on_unfenced_master>, nullptr},
       {"ssh_known_hosts", Scope::cluster, read_into<&C::ssh_known_hosts, read_string>, shown<&C::ssh_known_hosts>,
        nullptr},
       {"ssh_host_key_checking", Scope::cluster, read_into<&C::ssh_host_key_checking, read_host_key_checking>,

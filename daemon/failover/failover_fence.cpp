@@ -44,8 +44,10 @@ bool FailoverRun::fence() {
   step(fmt::format("Stopped the IO thread on {} replica{}.", m_alive.size(), m_alive.size() == 1 ? "" : "s"));
 
   const ServerConfig& old = server(m_dead);
+  bool vip_off = false;  // confirmed off the old master's host
   if (m_env.vip) {
     VipOutcome v = m_env.vip->release(old, m_ssh_reachable);
+    vip_off = v.ok && !v.warning;
     if (!v.ok && !v.warning)
       return stop(FailoverResult::failed,
                   fmt::format("cannot take the VIP off '{}': {}; nothing was promoted (clients may still reach "
@@ -74,6 +76,22 @@ bool FailoverRun::fence() {
       return stop(FailoverResult::failed, fmt::format("shutdown_script failed on '{}': {}{}; nothing was promoted",
                                                       old.name, why, s.output.empty() ? "" : ": " + s.output));
     }
+  }
+
+  // A vanished host (dead_host) that nothing fenced may be alive behind a
+  // partition: promoting makes two masters for the clients that reach it.
+  if (!m_ssh_reachable && !m_powered_off && !vip_off) {
+    const std::string risk = fmt::format(
+        "'{}' was not fenced: its host did not answer SSH, {}, {}; if it is alive behind a partition, clients "
+        "that still reach it write to it",
+        old.name, m_env.shutdown ? "shutdown_script did not power it off" : "no shutdown_script is configured",
+        m_env.vip ? "the VIP could not be confirmed off it" : "no VIP is configured");
+    if (m_config.on_unfenced_master == DataLossPolicy::abort && !m_request.force)
+      return stop(FailoverResult::needs_operator,
+                  fmt::format("{}. on_unfenced_master = \"abort\": nothing was promoted; the replicas' IO threads "
+                              "are stopped. Power it off or cut it off, then mhactl failover --force",
+                              risk));
+    note(risk + (m_request.force ? " (--force)" : " (on_unfenced_master = \"proceed\")"));
   }
 
   if (m_request.master_frozen && !m_powered_off && !m_killed) {

@@ -720,6 +720,7 @@ min_failover_interval = "0s"
 auto_failover = false
 auto_rejoin = true
 on_possible_data_loss = "abort"
+on_unfenced_master = "abort"
 ssh_known_hosts = "/etc/mhad/known_hosts"
 ssh_host_key_checking = "accept-new"
 keep_ssh_session = false

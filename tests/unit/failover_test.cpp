@@ -671,3 +671,35 @@ TEST_CASE("an old master that comes back during the failover is made read-only b
                                           "made read-only (Access denied)"));
   }
 }
+
+TEST_CASE("failover of a vanished host that nothing fenced: on_unfenced_master decides", "[failover]") {
+  Fixture fx(FlavorKind::mariadb);
+  fx.request.master_ssh_reachable = false;                          // dead_host
+  fx.vip.release_outcome = {true, true, "VIP may still be on master: ssh timed out"};  // not confirmed off
+
+  SECTION("proceed (the default, MHA's behaviour): promoted, the risk noted") {
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::completed);
+    CHECK(std::any_of(report.notes.begin(), report.notes.end(), [](const std::string& n) {
+      return n.find("'master' was not fenced: its host did not answer SSH, no shutdown_script is configured") !=
+             std::string::npos;
+    }));
+  }
+  SECTION("abort: nothing promoted, the operator is told what to do") {
+    fx.cluster.config.on_unfenced_master = DataLossPolicy::abort;
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::needs_operator);
+    CHECK_THAT(report.refusal, Contains("on_unfenced_master = \"abort\": nothing was promoted"));
+    CHECK_THAT(report.refusal, Contains("Power it off or cut it off, then mhactl failover --force"));
+    CHECK_FALSE(fx.anyone_unfenced());
+    SECTION("--force goes ahead") {
+      fx.request.force = true;
+      CHECK(fx.run().result == FailoverResult::completed);
+    }
+  }
+  SECTION("a VIP confirmed off its host counts as fenced") {
+    fx.cluster.config.on_unfenced_master = DataLossPolicy::abort;
+    fx.vip.release_outcome = {true, false, "removed"};
+    CHECK(fx.run().result == FailoverResult::completed);
+  }
+}
