@@ -3,6 +3,7 @@
 #include "daemon/server_read.h"
 
 #include "common/log.h"
+#include "common/units.h"
 #include "common/message_ids.h"
 #include "daemon/script_runner.h"
 
@@ -156,8 +157,17 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
     if (!extra)
       log_debug({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[index].name}},
                 "previous check still running, skipping this one");
+    // The master's check has not answered within a whole ping_interval: that
+    // is a failed check now, not when Connector/C's read timeout (whole
+    // seconds, retried) gives up seconds later. A frozen or vanished master
+    // is suspected after one interval; its second opinions start at once.
+    if (is_master && !extra && !slot.overdue_counted && !m_failover_running) {
+      slot.overdue_counted = true;
+      report_overdue_check(index);
+    }
     return;
   }
+  slot.overdue_counted = false;
   unwatch_connection(index);  // the worker owns the socket now
   slot.sql_busy = true;
   const auto& server = m_config.servers[index];
@@ -243,11 +253,38 @@ void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSessio
   feed_detector(index);
 }
 
+void ClusterMonitor::report_overdue_check(std::size_t index) {
+  if (!m_master || *m_master != index) return;
+  ManagerCheck check;
+  check.ok = false;
+  check.code = Errc::timeout;
+  check.message = fmt::format("no answer within ping_interval ({})", format_duration(m_config.ping_interval));
+  check.at = m_loop.now();
+  bool was_suspect = m_detector.suspect();
+  m_detector.on_manager_check(check);
+  if (!was_suspect && m_detector.suspect()) {
+    log_warning({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[index].name}, {"EVENT", "master_suspect"},
+                 {"MESSAGE_ID", std::string(k_message_master_suspect)}},
+                "master '{}' failed a check ({}); asking the replicas and its host", m_config.servers[index].name,
+                check.message);
+    schedule_opinion_round();
+  }
+  evaluate_detector();
+}
+
 void ClusterMonitor::feed_detector(std::size_t index) {
   if (!m_master) return;
-  const ServerSlot& slot = m_slots[index];
+  ServerSlot& slot = m_slots[index];
   if (index == *m_master) {
     const auto& obs = slot.observation;
+    // The check that was counted as failed when it overran: its own
+    // failure is not a second one (an answer that came late still clears).
+    if (!obs.reachable && slot.overdue_counted) {
+      slot.overdue_counted = false;
+      evaluate_detector();
+      return;
+    }
+    slot.overdue_counted = false;
     ManagerCheck check;
     check.ok = obs.reachable;
     check.at = obs.checked_at;

@@ -101,6 +101,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
     std::optional<bool> holds_vip;        // nullopt: not checkable
     std::string vip_error;
     TimerId timer = 0;
+    bool overdue_counted = false;  // the running check overran ping_interval and counted as failed
     unsigned cycles_since_inventory = 0;
   };
 
@@ -115,6 +116,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   void note_topology();
   void note_changes(std::size_t index, const ServerObservation& before, const ServerObservation& after);
   void feed_detector(std::size_t index);
+  void report_overdue_check(std::size_t index);
   void evaluate_detector();
   void run_secondary_script();
   void schedule_opinion_round();

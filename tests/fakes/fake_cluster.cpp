@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 namespace mha::test {
 
@@ -73,6 +74,16 @@ class FakeClusterSession final : public SqlSession {
   void close() override { m_connected = false; }
   Result<Rows> query(std::string_view sql) override {
     if (!m_connected) return make_error(Errc::network, "not connected");
+    std::chrono::milliseconds hang{0};
+    {
+      std::lock_guard lock(m_cluster.mutex);
+      hang = m_cluster.servers[m_index].hang;
+    }
+    if (hang.count() > 0) {
+      std::this_thread::sleep_for(hang);
+      m_connected = false;
+      return make_error(Errc::timeout, "Lost connection to server during query (read timeout)");
+    }
     std::lock_guard lock(m_cluster.mutex);
     auto r = m_cluster.run(m_index, std::string(sql));
     if (!r && r.error().code == Errc::network) m_connected = false;

@@ -39,6 +39,7 @@
 #include "daemon/remote_shell.h"
 #include "daemon/sql_session.h"
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,9 @@ struct FakeServer {
   std::vector<Process> processes;
   std::map<std::string, std::string> variables;  // SHOW GLOBAL VARIABLES (lower-case names)
   std::map<std::string, std::string> status;     // SHOW GLOBAL STATUS
+  // Every statement waits this long (outside the cluster's lock), then
+  // fails with a read timeout: a frozen or hung server.
+  std::chrono::milliseconds hang{0};
   // Connecting fails with this (e.g. access denied) while `alive`.
   std::optional<Error> connect_error;
   // A statement starting with one of these fails with that error.

@@ -43,7 +43,9 @@ struct MonitorFixture {
   }
   ~MonitorFixture() {
     if (monitor) monitor->stop();
-    pool.shutdown(2s);
+    // A job still waiting on a hung fake server must end before the cluster
+    // and the pool go away.
+    REQUIRE(pool.shutdown(10s));
   }
   void start() {
     monitor = std::make_shared<ClusterMonitor>(loop, pool, seams, cluster.config);
@@ -130,4 +132,27 @@ TEST_CASE("monitor: a fenced old master seen writable is handed to the daemon to
   CHECK(fx.monitor->master() == std::optional<std::size_t>(1));
   // The monitor itself changed nothing on the server.
   CHECK(fx.cluster.actions("master").empty());
+}
+
+TEST_CASE("monitor: a master check that does not answer within ping_interval counts as failed at once",
+          "[monitor]") {
+  MonitorFixture fx;
+  fx.cluster.config.ping_failures = 4;
+  fx.start();
+  fx.run_until([&] { return fx.monitor->master().has_value(); }, 2s);
+  REQUIRE(fx.monitor->verdict() == Verdict::healthy);
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    fx.cluster.server("master").hang = 1500ms;  // each statement takes 1.5 s, then times out
+  }
+  const auto hung_at = std::chrono::steady_clock::now();
+  fx.run_until([&] { return fx.monitor->verdict() == Verdict::suspect; }, 1400ms);
+  const auto took = std::chrono::steady_clock::now() - hung_at;
+  INFO(fx.monitor->evidence().size());
+  CHECK(fx.monitor->verdict() == Verdict::suspect);
+  CHECK(took < 800ms);  // within about two ping intervals, long before the 1.5 s read timeout
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    fx.cluster.server("master").hang = 0ms;
+  }
 }
