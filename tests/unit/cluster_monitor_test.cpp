@@ -4,7 +4,7 @@
 // replicas, the host and the port, and the verdict comes out once, with its
 // evidence; a master only mhad cannot reach is never called dead; a fenced
 // old master back writable is handed to the daemon to fence.
-#include "daemon/cluster_monitor.h"
+#include "daemon/app/cluster_monitor.h"
 
 #include "fakes/fake_cluster.h"
 

@@ -1,4 +1,4 @@
-#include "daemon/cluster_monitor.h"
+#include "daemon/app/cluster_monitor.h"
 
 #include "daemon/server_read.h"
 

@@ -1,4 +1,4 @@
-#include "daemon/daemon_app.h"
+#include "daemon/app/daemon_app.h"
 
 #include <grp.h>
 #include <pwd.h>

@@ -1,7 +1,7 @@
 // What `mhactl status` shows beyond each monitor's own view: the operation
 // running or parked, the last failover and operation, awaiting rejoin,
 // maintenance, failover readiness and the verdict history.
-#include "daemon/daemon_app.h"
+#include "daemon/app/daemon_app.h"
 
 #include <unistd.h>
 

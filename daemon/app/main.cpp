@@ -8,7 +8,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/version.h"
-#include "daemon/daemon_app.h"
+#include "daemon/app/daemon_app.h"
 #include "daemon/libssh_shell.h"
 #include "daemon/mariadb_session.h"
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "common/config.h"
-#include "daemon/cluster_monitor.h"
+#include "daemon/app/cluster_monitor.h"
 #include "daemon/control_server.h"
 #include "daemon/event_loop.h"
 #include "daemon/failover/failover_runner.h"

@@ -3,7 +3,7 @@
 // auto_rejoin. They resolve what the operator named, refuse what the
 // cluster's state forbids, start the operation on the runner and report it
 // like a failover (journal MESSAGE_ID, per-phase timing, state history).
-#include "daemon/daemon_app.h"
+#include "daemon/app/daemon_app.h"
 
 #include <unistd.h>
 
