@@ -107,6 +107,10 @@ int DaemonApp::run() {
   return 0;
 }
 
+void DaemonApp::stop() {
+  m_loop.post([this] { request_stop("stop()"); });
+}
+
 // Stopping in the middle of a failover would leave its last phases undone
 // and its report unwritten; the phases' waits are bounded, so the stop waits
 // for it (the loop keeps running: the failover reports through it). A second

@@ -27,8 +27,11 @@ class DaemonApp {
   DaemonApp(std::filesystem::path config_path, Config config, Seams seams);
   ~DaemonApp();
 
-  // Runs until SIGTERM/SIGINT. Returns the process exit code.
+  // Runs until SIGTERM/SIGINT (or stop()). Returns the process exit code.
   int run();
+  // From any thread: stop as SIGTERM would (a running operation finishes
+  // first). For embedding and tests; mhad itself stops on signals.
+  void stop();
 
  private:
   void start_monitors();
