@@ -260,6 +260,11 @@ void ClusterMonitor::report_overdue_check(std::size_t index) {
   check.code = Errc::timeout;
   check.message = fmt::format("no answer within ping_interval ({})", format_duration(m_config.ping_interval));
   check.at = m_loop.now();
+  manager_check(index, check);
+  evaluate_detector();
+}
+
+void ClusterMonitor::manager_check(std::size_t index, const ManagerCheck& check) {
   bool was_suspect = m_detector.suspect();
   m_detector.on_manager_check(check);
   if (!was_suspect && m_detector.suspect()) {
@@ -269,7 +274,6 @@ void ClusterMonitor::report_overdue_check(std::size_t index) {
                 check.message);
     schedule_opinion_round();
   }
-  evaluate_detector();
 }
 
 void ClusterMonitor::feed_detector(std::size_t index) {
@@ -293,15 +297,7 @@ void ClusterMonitor::feed_detector(std::size_t index) {
       check.code = obs.error->code;
       check.message = obs.error->message;
     }
-    bool was_suspect = m_detector.suspect();
-    m_detector.on_manager_check(check);
-    if (!was_suspect && m_detector.suspect()) {
-      log_warning({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[index].name}, {"EVENT", "master_suspect"},
-                   {"MESSAGE_ID", std::string(k_message_master_suspect)}},
-                  "master '{}' failed a check ({}); asking the replicas and its host", m_config.servers[index].name,
-                  check.message);
-      schedule_opinion_round();
-    }
+    manager_check(index, check);
   } else {
     m_detector.on_replica(m_config.servers[index].name, slot.observation, m_config.servers[*m_master]);
   }

@@ -117,6 +117,8 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   void note_changes(std::size_t index, const ServerObservation& before, const ServerObservation& after);
   void feed_detector(std::size_t index);
   void report_overdue_check(std::size_t index);
+  // The master's check into the detector; a first failure starts the opinion round.
+  void manager_check(std::size_t index, const ManagerCheck& check);
   void evaluate_detector();
   void run_secondary_script();
   void schedule_opinion_round();

@@ -41,7 +41,7 @@ VipOutcome run_online_change_script(const ClusterConfig& cluster, OnlineChangeCo
   ScriptResult r = run_script(argv, kVipScriptTimeout);
   VipOutcome out;
   const std::string what = command == OnlineChangeCommand::stop ? "--command=stop" : "--command=start";
-  std::string output = scrub(r.output, cluster.password);
+  std::string output = scrub_secrets(r.output, cluster);
   if (output.size() > 4096) output = output.substr(output.size() - 4096);
   const bool exited = r.started && !r.timed_out && r.signal == 0;
   out.ok = exited && (r.exit_code == 0 || r.exit_code == 10);
