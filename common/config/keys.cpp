@@ -131,6 +131,8 @@ const std::vector<KeySpec>& key_specs() {
        shown<&C::ssh_host_key_checking>, nullptr},
       {"keep_ssh_session", Scope::cluster, read_into<&C::keep_ssh_session, read_bool>, shown<&C::keep_ssh_session>,
        nullptr},
+      {"replica_host_check", Scope::cluster, read_into<&C::replica_host_check, read_bool>,
+       shown<&C::replica_host_check>, nullptr},
       {"running_seconds_limit", Scope::cluster, read_into<&C::running_seconds_limit, read_duration_of<false>>,
        shown<&C::running_seconds_limit>, nullptr},
       {"running_updates_limit", Scope::cluster, read_into<&C::running_updates_limit, read_int_in<0, k_int_max>>,

@@ -245,8 +245,10 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
   for (const auto& e : monitor.evidence()) evidence += (evidence.empty() ? "" : "; ") + e;
   request.evidence = evidence;
   request.master_frozen = monitor.frozen();
-  if (auto host = monitor.host_opinion(*master))
+  if (auto host = monitor.host_opinion(*master)) {
     for (const auto& p : host->processes) request.master_pids.push_back(p.pid);
+    request.master_process_gone = host->ssh_ok && host->listener_present == false;
+  }
   auto observations = monitor.observations();
   request.master_last_seen = observations[*master];
   if (request.master_ssh_reachable) request.master_shell = monitor.lend_shell(*master);

@@ -45,7 +45,15 @@ bool FailoverRun::fence() {
 
   const ServerConfig& old = server(m_dead);
   bool vip_off = false;  // confirmed off the old master's host
-  if (m_env.vip) {
+  // Nothing can write through the VIP to a mysqld that is gone (or that is
+  // killed below): the address moves in one step at promotion. With a
+  // shutdown_script, MHA's order (VIP off, then power off) is kept.
+  m_vip_release_deferred = m_env.vip && m_ssh_reachable && !m_env.shutdown &&
+                           (m_request.master_process_gone || m_request.master_frozen);
+  if (m_vip_release_deferred) {
+    step(fmt::format("The VIP stays on {} until the new master takes writes (its mysqld is {}).", address(old),
+                     m_request.master_frozen ? "killed below" : "gone"));
+  } else if (m_env.vip) {
     VipOutcome v = m_env.vip->release(old, m_ssh_reachable);
     vip_off = v.ok && !v.warning;
     if (!v.ok && !v.warning)

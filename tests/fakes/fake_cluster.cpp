@@ -517,8 +517,9 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
 VipOutcome FakeVip::release(const ServerConfig& old_master, bool ssh_reachable) {
   std::lock_guard lock(m_cluster.mutex);
   m_cluster.events.push_back(fmt::format("vip: release {} ssh={}", old_master.name, ssh_reachable ? 1 : 0));
-  if (release_outcome.ok) holder.clear();
-  if (release_outcome.ok && moves) m_cluster.vip_holder.clear();
+  // As `ip addr del` on the old host: the address goes only from there.
+  if (release_outcome.ok && holder == old_master.name) holder.clear();
+  if (release_outcome.ok && moves && m_cluster.vip_holder == old_master.name) m_cluster.vip_holder.clear();
   return release_outcome;
 }
 

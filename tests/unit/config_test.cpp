@@ -724,6 +724,7 @@ on_unfenced_master = "abort"
 ssh_known_hosts = "/etc/mhad/known_hosts"
 ssh_host_key_checking = "accept-new"
 keep_ssh_session = false
+replica_host_check = false
 running_seconds_limit = "5s"
 running_updates_limit = 0
 seconds_behind_master = "1h"
