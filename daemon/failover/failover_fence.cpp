@@ -10,6 +10,7 @@
 #include "daemon/operations/vip_check.h"
 #include "daemon/server_read.h"
 
+#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -18,13 +19,24 @@ namespace mha::failover_detail {
 
 // --- phase 2 ---------------------------------------------------------------
 bool FailoverRun::fence() {
-  // No replica may reconnect to a master that comes back.
-  // In parallel: an IO thread stuck connecting to a vanished host delays
-  // its STOP until its connect times out (slave_net_timeout), so one wait
-  // for all, not one per replica.
+  // No replica may receive anything more from the old master, nor reconnect
+  // to it when it comes back. Each IO thread is ended with KILL first: STOP
+  // alone kicks a thread blocked on a vanished master's socket, misses, and
+  // kicks again after 2 s (measured: 2.0 s per STOP with the link cut, 40 ms
+  // for KILL). The STOP that follows is then immediate and keeps the thread
+  // stopped. In parallel: one wait for all, not one per replica.
   std::vector<Result<void>> stopped(m_alive.size(), Result<void>{});
-  run_parallel(m_alive.size(),
-               [&](std::size_t k) { stopped[k] = execute(m_alive[k], flavor(m_alive[k]).stop_io_thread_sql()); });
+  run_parallel(m_alive.size(), [&](std::size_t k) {
+    const std::size_t i = m_alive[k];
+    if (auto s = session(i)) {
+      if (auto rows = (*s)->query(flavor(i).io_thread_ids_sql()))
+        for (const auto& row : rows->rows)
+          if (!row.empty() && row[0])
+            if (std::uint64_t id = std::strtoull(row[0]->c_str(), nullptr, 10); id != 0)
+              (void)execute(i, Flavor::kill_connection_sql(id));
+    }
+    stopped[k] = execute(i, flavor(i).stop_io_thread_sql());
+  });
   std::vector<std::size_t> kept;
   for (std::size_t k = 0; k < m_alive.size(); ++k) {
     const std::size_t i = m_alive[k];

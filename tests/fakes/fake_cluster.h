@@ -172,6 +172,9 @@ class FakeOperationClock final : public OperationClock {
   MonoTime m_now = MonoTime{} + std::chrono::hours(1);
 };
 
+// Server i's replication IO thread has processlist id k_io_thread_id_base + i.
+constexpr std::uint64_t k_io_thread_id_base = 9000;
+
 class FakeVip final : public Vip {
  public:
   explicit FakeVip(FakeCluster& cluster) : m_cluster(cluster) {}
