@@ -20,7 +20,9 @@ cmake --build "$build" --target dist >/dev/null
 tarball=$build/mhad-$version.tar.gz
 [[ -s $tarball ]] || { echo "check_rpm: the dist target did not write $tarball" >&2; exit 1; }
 # The tarball carries the spec, so `rpmbuild -ta` works on it as well.
-tar -tzf "$tarball" | grep -qx "mhad-$version/packaging/rpm/mhad.spec" ||
+# (grep on a variable: grep -q on tar's pipe would SIGPIPE tar under pipefail)
+listing=$(tar -tzf "$tarball")
+grep -qx "mhad-$version/packaging/rpm/mhad.spec" <<<"$listing" ||
   { echo "check_rpm: $tarball has no mhad-$version/packaging/rpm/mhad.spec" >&2; exit 1; }
 
 mkdir -p "$top/SOURCES"
