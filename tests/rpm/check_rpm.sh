@@ -54,18 +54,18 @@ if grep -E 'testhooks|mha_unit_tests|mha_integration_tests|/bench' <<<"$files"; 
   failed=1
 fi
 
-configs=$(rpm -qcp "$rpm")
-for f in /etc/mhad/mhad.toml /etc/mhad/clusters.d/app1.toml; do
-  grep -qx "$f" <<<"$configs" || { echo "check_rpm: $f is not marked %config" >&2; failed=1; }
-done
-# noreplace: rpm's file flags (--qf) show it as 'n' in the config flags.
-dump=$(rpm -qp --dump "$rpm")
-grep -q '^/etc/mhad /.*root mhad' <<<"$dump" || grep -q '^/etc/mhad [0-9]* [0-9]* [0-9a-f]* 040750 root mhad' <<<"$dump" ||
-  { echo "check_rpm: /etc/mhad is not mode 0750 root:mhad:"; grep '^/etc/mhad ' <<<"$dump"; failed=1; } >&2
-noreplace=$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm")
-for f in /etc/mhad/mhad.toml /etc/mhad/clusters.d/app1.toml; do
-  grep -Eq "^$f [a-z]*n" <<<"$noreplace" || { echo "check_rpm: $f is not %config(noreplace)" >&2; failed=1; }
-done
+# Path, mode, owner, group and file flags (c = %config, n = noreplace).
+attrs=$(rpm -qp --qf '[%{FILENAMES} %{FILEMODES:octal} %{FILEUSERNAME} %{FILEGROUPNAME} %{FILEFLAGS:fflags}\n]' "$rpm")
+expect_attrs() {  # PATH MODE OWNER GROUP FLAGS_REGEX
+  grep -Eq "^$1 $2 $3 $4 $5\$" <<<"$attrs" ||
+    { echo "check_rpm: expected '$1 $2 $3 $4 $5', found: $(grep "^$1 " <<<"$attrs")" >&2; failed=1; }
+}
+expect_attrs /etc/mhad 40750 root mhad ''
+expect_attrs /etc/mhad/clusters.d 40750 root mhad ''
+expect_attrs /etc/mhad/mhad.toml 100640 root mhad 'cn'
+expect_attrs /etc/mhad/clusters.d/app1.toml 100640 root mhad 'cn'
+expect_attrs /usr/sbin/mhad 100755 root root ''
+expect_attrs /usr/bin/mhactl 100755 root root ''
 
 requires=$(rpm -qp --requires "$rpm")
 for r in 'systemd' 'shadow-utils' 'libmariadb\.so\.3' 'libssh\.so\.4' 'libsystemd\.so\.0' 'libfmt\.so'; do
