@@ -2,7 +2,8 @@
 # packaging/rpm/mhad.spec builds an installable RPM from the dist tarball,
 # and the package holds what an operator needs: the binaries, the unit, its
 # sysusers and tmpfiles files, the man pages, the completion, the config
-# (as %config(noreplace)) and the docs, with sane requirements.
+# (as %config(noreplace)) and the docs, with sane requirements; and it
+# installs into an empty root and verifies there.
 #
 # Reuses BUILD_DIR's binaries (--define mhad_prebuilt) to keep the run short,
 # and uses rpmbuild --nodeps: the spec's BuildRequires name an RPM
@@ -81,5 +82,21 @@ scripts=$(rpm -qp --scripts "$rpm")
 for s in 'groupadd -r mhad' 'systemctl --no-reload preset mhad.service|systemd_post' 'try-restart mhad.service|systemd_postun'; do
   grep -Eq "$s" <<<"$scripts" || { echo "check_rpm: the scriptlets do not run '$s':"; echo "$scripts"; failed=1; } >&2
 done
+# It installs: into an empty root (--nodeps: that root has no libraries in
+# rpm's database; --noscripts: no systemd there), with the group mhad in its
+# /etc/group, every file verifies, and a reinstall keeps an edited config.
+root=$top/root
+mkdir -p "$root/etc"
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\nmhad:x:990:\n' >"$root/etc/group"
+quiet() { grep -v -e 'should not be used directly' -e 'assuming you know' || true; }
+rpm --root "$root" --initdb
+rpm --root "$root" -i --nodeps --noscripts "$rpm" 2>&1 | quiet
+rpm --root "$root" -V --nodeps mhad || { echo "check_rpm: the installed package does not verify (above)" >&2; failed=1; }
+echo "# edited by the operator" >>"$root/etc/mhad/mhad.toml"
+rpm --root "$root" -U --replacepkgs --nodeps --noscripts "$rpm" 2>&1 | quiet
+grep -q '^# edited by the operator$' "$root/etc/mhad/mhad.toml" ||
+  { echo "check_rpm: reinstalling the RPM overwrote an edited /etc/mhad/mhad.toml" >&2; failed=1; }
+
 ((failed == 0)) && echo "check_rpm: ok ($(wc -l <<<"$files") files)"
 exit "$failed"
