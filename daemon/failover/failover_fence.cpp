@@ -22,18 +22,29 @@ bool FailoverRun::fence() {
   // No replica may receive anything more from the old master, nor reconnect
   // to it when it comes back. Each IO thread is ended with KILL first: STOP
   // alone kicks a thread blocked on a vanished master's socket, misses, and
-  // kicks again after 2 s (measured: 2.0 s per STOP with the link cut, 40 ms
-  // for KILL). The STOP that follows is then immediate and keeps the thread
-  // stopped. In parallel: one wait for all, not one per replica.
+  // kicks again after 2 s (measured: 2.0 s per STOP with the link cut, 20 ms
+  // for KILL). Once the killed thread is gone the STOP is immediate and
+  // keeps it stopped; a STOP issued while it is still exiting can miss its
+  // wake-up and wait the 2 s again, hence the short wait in between.
+  // In parallel: one wait for all, not one per replica.
   std::vector<Result<void>> stopped(m_alive.size(), Result<void>{});
   run_parallel(m_alive.size(), [&](std::size_t k) {
     const std::size_t i = m_alive[k];
-    if (auto s = session(i)) {
-      if (auto rows = (*s)->query(flavor(i).io_thread_ids_sql()))
-        for (const auto& row : rows->rows)
-          if (!row.empty() && row[0])
-            if (std::uint64_t id = std::strtoull(row[0]->c_str(), nullptr, 10); id != 0)
-              (void)execute(i, Flavor::kill_connection_sql(id));
+    auto io_threads = [&] {
+      std::vector<std::uint64_t> ids;
+      if (auto s = session(i))
+        if (auto rows = (*s)->query(flavor(i).io_thread_ids_sql()))
+          for (const auto& row : rows->rows)
+            if (!row.empty() && row[0])
+              if (std::uint64_t id = std::strtoull(row[0]->c_str(), nullptr, 10); id != 0) ids.push_back(id);
+      return ids;
+    };
+    auto ids = io_threads();
+    for (auto id : ids) (void)execute(i, Flavor::kill_connection_sql(id));
+    const auto until = m_clock.now() + k_io_thread_exit_wait;
+    while (!ids.empty() && m_clock.now() < until) {
+      m_clock.sleep_for(k_io_thread_exit_poll);
+      ids = io_threads();
     }
     stopped[k] = execute(i, flavor(i).stop_io_thread_sql());
   });

@@ -30,6 +30,11 @@ constexpr std::size_t k_parallel_checks = 8;
 constexpr milliseconds k_dead_master_look{1000};
 constexpr milliseconds k_dead_master_tcp_look{200};
 
+// After KILL of a replica's IO thread: how long to wait for it to be gone
+// (it takes ~20 ms), and how often to look, before its STOP.
+constexpr milliseconds k_io_thread_exit_wait{1000};
+constexpr milliseconds k_io_thread_exit_poll{10};
+
 inline std::string address(const ServerConfig& server) { return server_address(server); }
 
 inline bool variable_off(const ServerObservation& obs, std::string_view name) {

@@ -130,10 +130,13 @@ TEST_CASE("failover promotes the candidate and repoints the other replica", "[fa
   CHECK(fx.cluster.actions("slave1", "check").empty());
   CHECK(fx.cluster.actions("slave2", "check").empty());
   // The IO thread is ended with KILL (STOP alone waits 2 s on a blocked one), then stopped.
+  // then, once it is gone (looked up again), stopped.
   CHECK(fx.cluster.actions("slave1", "fence") ==
-        Strings{f.io_thread_ids_sql(), Flavor::kill_connection_sql(k_io_thread_id_base + 1), f.stop_io_thread_sql()});
+        Strings{f.io_thread_ids_sql(), Flavor::kill_connection_sql(k_io_thread_id_base + 1), f.io_thread_ids_sql(),
+                f.stop_io_thread_sql()});
   CHECK(fx.cluster.actions("slave2", "fence") ==
-        Strings{f.io_thread_ids_sql(), Flavor::kill_connection_sql(k_io_thread_id_base + 2), f.stop_io_thread_sql()});
+        Strings{f.io_thread_ids_sql(), Flavor::kill_connection_sql(k_io_thread_id_base + 2), f.io_thread_ids_sql(),
+                f.stop_io_thread_sql()});
   CHECK(fx.cluster.actions("slave1", "recover_master") ==
         Strings{fx.wait(120), f.stop_replica_sql(), f.reset_replica_all_sql(), "SET GLOBAL read_only=0"});
   CHECK(fx.cluster.actions("slave2", "recover_master").empty());
