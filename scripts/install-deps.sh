@@ -10,7 +10,8 @@ fi
 
 build_pkgs=(build-essential cmake pkg-config
   libmariadb-dev libssh-dev libtomlplusplus-dev nlohmann-json3-dev
-  libsystemd-dev libfmt-dev catch2)
+  libsystemd-dev libfmt-dev catch2
+  prometheus-cpp-dev)  # [daemon] metrics_listen: /metrics with the pull exposer
 # Servers and tools the sandbox and the integration tests use.
 test_pkgs=(mariadb-server mariadb-client openssh-server openssh-client
   iproute2 procps systemd iptables
