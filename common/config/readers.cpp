@@ -282,8 +282,10 @@ std::optional<std::string> read_host(FileReport& r, const toml::node& node, std:
 }
 
 std::optional<std::string> read_listen_address(FileReport& r, const toml::node& node, std::string_view key) {
-  // An IP literal, not a name: the exporter binds it as written, and a name
-  // that resolves differently tomorrow would move the listener silently.
+  // An IPv4 literal, not a name: the exporter binds it as written, and a
+  // name that resolves differently tomorrow would move the listener
+  // silently. No IPv6: Debian's civetweb (under prometheus-cpp) is built
+  // without it.
   auto text = node.value_exact<std::string>();
   if (text && text->empty()) return text;
   if (text) {
@@ -293,15 +295,11 @@ std::optional<std::string> read_listen_address(FileReport& r, const toml::node& 
     const bool port_ok = !port.empty() && port.size() <= 5 && port.front() != '0' &&
                          std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
                          std::stoi(port) <= 65535;
-    unsigned char address[16];
-    const bool v6 = host.size() > 2 && host.front() == '[' && host.back() == ']';
-    const bool host_ok = v6 ? ::inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), address) == 1
-                            : ::inet_pton(AF_INET, host.c_str(), address) == 1;
-    if (port_ok && host_ok) return text;
+    in_addr address{};
+    if (port_ok && ::inet_pton(AF_INET, host.c_str(), &address) == 1) return text;
   }
   type_error(r, node, key,
-             R"("host:port" with an IP address and a port from 1 to 65535, like "127.0.0.1:9104" or "[::1]:9104" )"
-             R"((empty: off))");
+             R"("host:port" with an IPv4 address and a port from 1 to 65535, like "127.0.0.1:9104" (empty: off))");
   return std::nullopt;
 }
 

@@ -33,31 +33,17 @@ constexpr auto k_snapshot_wait = 2s;  // well inside Prometheus' default 10 s sc
 // says that it failed.
 std::string bind_problem(const std::string& listen) {
   const auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return "expected IP:port";
-  std::string host = listen.substr(0, colon);
-  const int port = std::atoi(listen.c_str() + colon + 1);
-  const bool v6 = host.size() > 2 && host.front() == '[';
-  if (v6) host = host.substr(1, host.size() - 2);
-  sockaddr_storage address{};
-  socklen_t length = 0;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&address);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(static_cast<std::uint16_t>(port));
-    if (::inet_pton(AF_INET6, host.c_str(), &a->sin6_addr) != 1) return "not an IPv6 address";
-    length = sizeof(*a);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&address);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(static_cast<std::uint16_t>(port));
-    if (::inet_pton(AF_INET, host.c_str(), &a->sin_addr) != 1) return "not an IPv4 address";
-    length = sizeof(*a);
-  }
-  const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(std::atoi(listen.c_str() + colon + 1)));
+  if (colon == std::string::npos || ::inet_pton(AF_INET, listen.substr(0, colon).c_str(), &address.sin_addr) != 1)
+    return "expected an IPv4 address and a port";
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::strerror(errno);
   const int one = 1;
   (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  std::string problem = ::bind(fd, reinterpret_cast<sockaddr*>(&address), length) == 0 ? "" : std::strerror(errno);
+  std::string problem =
+      ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 ? "" : std::strerror(errno);
   ::close(fd);
   return problem;
 }

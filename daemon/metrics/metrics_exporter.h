@@ -27,7 +27,7 @@ class MetricsExporter {
   MetricsExporter(const MetricsExporter&) = delete;
   MetricsExporter& operator=(const MetricsExporter&) = delete;
 
-  // Listens on `listen` ("IP:port"; port 0 picks a free one). An error names
+  // Listens on `listen` ("IPv4:port"; port 0 picks a free one). An error names
   // the address and why (port in use, address not on this host).
   Result<void> start(const std::string& listen);
   // The port listened on, 0 when not serving.

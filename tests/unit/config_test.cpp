@@ -483,18 +483,18 @@ TEST_CASE("config: [daemon] keys", "[config]") {
   CHECK(load.config->daemon.log_level == mha::LogLevel::debug);
 }
 
-TEST_CASE("config: daemon.metrics_listen takes an IP address and a port, or \"\" for off", "[config]") {
+TEST_CASE("config: daemon.metrics_listen takes an IPv4 address and a port, or \"\" for off", "[config]") {
   auto listen = [](const std::string& value) {
     return load_config_from_strings("[daemon]\nmetrics_listen = " + value + "\n", {{"app1.toml", k_servers}});
   };
   CHECK(listen(R"("0.0.0.0:9104")").config->daemon.metrics_listen == "0.0.0.0:9104");
-  CHECK(listen(R"("[::1]:65535")").config->daemon.metrics_listen == "[::1]:65535");
+  CHECK(listen(R"("10.1.2.3:65535")").config->daemon.metrics_listen == "10.1.2.3:65535");
   CHECK(listen(R"("")").config->daemon.metrics_listen.empty());
   const std::string expected =
-      R"(mhad.toml:2:18: daemon.metrics_listen: expected "host:port" with an IP address and a port from 1 to )"
-      R"(65535, like "127.0.0.1:9104" or "[::1]:9104" (empty: off), found )";
+      R"(mhad.toml:2:18: daemon.metrics_listen: expected "host:port" with an IPv4 address and a port from 1 to )"
+      R"(65535, like "127.0.0.1:9104" (empty: off), found )";
   for (const char* bad : {R"("9104")", R"("localhost:9104")", R"("127.0.0.1:0")", R"("127.0.0.1:65536")",
-                          R"("127.0.0.1:")", R"("::1:9104")", R"("192.1683.74:9104")", R"("127.0.0.1:09104")"}) {
+                          R"("127.0.0.1:")", R"("::1:9104")", R"("[::1]:9104")", R"("192.1683.74:9104")", R"("127.0.0.1:09104")"}) {
     auto load = listen(bad);
     CHECK_FALSE(load.config);
     REQUIRE(load.errors.size() == 1);
@@ -725,7 +725,7 @@ state_dir = "/srv/mhad"
 admin_group = "dba"
 worker_threads = 3
 log_level = "debug"
-metrics_listen = "[::1]:9104"
+metrics_listen = "0.0.0.0:9200"
 
 [defaults]
 ping_interval = "1500ms"
