@@ -27,8 +27,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto k_snapshot_wait = 2s;  // well inside Prometheus' default 10 s scrape timeout
-
 // Why `listen` cannot be bound, from a bind of our own: the exposer only
 // says that it failed.
 std::string bind_problem(const std::string& listen) {
@@ -51,9 +49,11 @@ std::string bind_problem(const std::string& listen) {
 }  // namespace
 
 struct MetricsExporter::Shared {
-  Shared(EventLoop& l, std::function<nlohmann::json()> status) : loop(l), clusters_status(std::move(status)) {}
+  Shared(EventLoop& l, std::function<nlohmann::json()> status, std::chrono::milliseconds wait)
+      : loop(l), clusters_status(std::move(status)), snapshot_wait(wait) {}
   EventLoop& loop;
   std::function<nlohmann::json()> clusters_status;  // loop only
+  std::chrono::milliseconds snapshot_wait;  // 2 s: well inside Prometheus' default 10 s scrape timeout
   // Counts are kept under the mutex, not on the loop: a scrape whose
   // snapshot timed out still reports them (a counter that drops to 0
   // would read as a restart).
@@ -84,13 +84,14 @@ class MetricsExporter::Collector final : public prometheus::Collectable {
     });
     MetricsSnapshot snapshot;
     std::unique_lock lock(shared->mutex);
-    if (shared->answered.wait_for(lock, k_snapshot_wait, [&] { return clusters->has_value() || shared->closed; }) &&
+    if (shared->answered.wait_for(lock, shared->snapshot_wait, [&] { return clusters->has_value() || shared->closed; }) &&
         clusters->has_value())
       snapshot.clusters = std::move(**clusters);
     else if (!shared->closed)
       log_warning({{"EVENT", "metrics_snapshot_late"}},
-                  "the event loop did not answer a /metrics scrape within 2 s: this scrape has no status gauges, "
-                  "ignoring");
+                  "the event loop did not answer a /metrics scrape within {} ms: this scrape has no status gauges, "
+                  "ignoring",
+                  shared->snapshot_wait.count());
     snapshot.failovers = shared->failovers;
     snapshot.switchovers = shared->switchovers;
     lock.unlock();
@@ -107,8 +108,9 @@ struct MetricsExporter::Server {
   std::unique_ptr<prometheus::Exposer> exposer;
 };
 
-MetricsExporter::MetricsExporter(EventLoop& loop, std::function<nlohmann::json()> clusters_status)
-    : m_shared(std::make_shared<Shared>(loop, std::move(clusters_status))),
+MetricsExporter::MetricsExporter(EventLoop& loop, std::function<nlohmann::json()> clusters_status,
+                                 std::chrono::milliseconds snapshot_wait)
+    : m_shared(std::make_shared<Shared>(loop, std::move(clusters_status), snapshot_wait)),
       m_collector(std::make_shared<Collector>(m_shared)) {}
 
 MetricsExporter::~MetricsExporter() {

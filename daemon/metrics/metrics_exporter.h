@@ -21,8 +21,10 @@ namespace mha {
 
 class MetricsExporter {
  public:
-  // `clusters_status` runs on `loop`: the status "clusters" array.
-  MetricsExporter(EventLoop& loop, std::function<nlohmann::json()> clusters_status);
+  // `clusters_status` runs on `loop`: the status "clusters" array. A scrape
+  // waits `snapshot_wait` for it, then goes on without the status gauges.
+  MetricsExporter(EventLoop& loop, std::function<nlohmann::json()> clusters_status,
+                  std::chrono::milliseconds snapshot_wait = std::chrono::seconds(2));
   ~MetricsExporter();  // stops serving; a scrape waiting for the loop gives up at once
   MetricsExporter(const MetricsExporter&) = delete;
   MetricsExporter& operator=(const MetricsExporter&) = delete;

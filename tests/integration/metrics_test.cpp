@@ -105,7 +105,11 @@ TEST_CASE("/metrics before, during and after the failover of a killed master", "
   // Held 3 s before recover_master: the dead verdict can be scraped while it stands.
   start_ready(mhad, {{"MHAD_TEST_PAUSE_AT_PHASE", "recover_master:3000"}});
 
+  const auto scrape_started = std::chrono::steady_clock::now();
   const std::string before = scrape(port);
+  WARN("one scrape of /metrics (3 servers): "
+       << std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - scrape_started).count()
+       << " us");
   INFO(before << "\n" << mhad.log());
   check_families_and_secrets(before);
   CHECK(sample(before, up("master", "master")) == 1);

@@ -5,7 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <thread>
+
+#include "common/log.h"
 
 #include "daemon/metrics/check_duration.h"
 
@@ -77,6 +80,33 @@ TEST_CASE("metrics exporter: the scrape shows the loop's status and the counts r
   CHECK(sample(after, R"(mhad_failover_duration_seconds_bucket{le="2"})") == 0);
   CHECK(sample(after, R"(mhad_failover_duration_seconds_bucket{le="5"})") == 1);
   CHECK(sample(after, "mhad_check_duration_seconds_count") == checks_before + 1);
+}
+
+TEST_CASE("metrics exporter: a loop that does not answer costs the scrape its gauges, not its counts", "[metrics]") {
+  log_set_level(LogLevel::error);  // the "did not answer" warning is expected here
+  LoopThread lt;
+  MetricsExporter exporter(lt.loop, one_cluster, 100ms);
+  std::atomic<bool> counted{false};
+  lt.loop.post([&] {
+    exporter.failover_done("app1", "failed", 1s);
+    counted = true;
+  });
+  while (!counted) std::this_thread::sleep_for(1ms);
+  std::atomic<bool> release{false};
+  lt.loop.post([&] {
+    while (!release) std::this_thread::sleep_for(5ms);  // a loop stuck on something
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto text = exporter.scrape();
+  const auto took = std::chrono::steady_clock::now() - started;
+  release = true;
+  INFO(text);
+  CHECK(took < 1s);
+  CHECK(sample(text, R"(mhad_failovers_total{cluster="app1",result="failed"})") == 1);
+  CHECK(text.find("mhad_server_up{") == std::string::npos);
+  CHECK(text.find("# TYPE mhad_server_up gauge") != std::string::npos);
+  // Once the loop answers again, so do the gauges.
+  CHECK(sample(exporter.scrape(), R"(mhad_server_up{cluster="app1",server="m",role="master"})") == 1);
 }
 
 TEST_CASE("metrics exporter: listens on the address given; a port in use is refused naming it", "[metrics]") {
