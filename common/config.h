@@ -160,6 +160,7 @@ struct DaemonConfig {
   std::string admin_group = "mhad";
   int worker_threads = 8;          // bounded pool for blocking SQL/SSH work
   LogLevel log_level = LogLevel::info;
+  std::string metrics_listen;      // "host:port" serving /metrics (Prometheus); empty: off
 };
 
 struct Config {

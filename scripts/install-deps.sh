@@ -11,6 +11,7 @@ fi
 build_pkgs=(build-essential cmake pkg-config
   libmariadb-dev libssh-dev libtomlplusplus-dev nlohmann-json3-dev
   libsystemd-dev libfmt-dev catch2
+  prometheus-cpp-dev  # [daemon] metrics_listen: /metrics with the pull exposer
   scdoc  # docs/man/*.scd -> roff man pages
   git)   # the dist target: git archive of HEAD for the RPM
 # Tools the packaging and documentation tests use.

@@ -275,6 +275,7 @@ const std::vector<DaemonKeySpec>& daemon_key_specs() {
       {"admin_group", read_into_daemon<&D::admin_group, read_group>, shown<&D::admin_group>},
       {"worker_threads", read_into_daemon<&D::worker_threads, read_int_in<1, 1024>>, shown<&D::worker_threads>},
       {"log_level", read_into_daemon<&D::log_level, read_log_level>, shown<&D::log_level>},
+      {"metrics_listen", read_into_daemon<&D::metrics_listen, read_listen_address>, shown<&D::metrics_listen>},
   };
   return specs;
 }

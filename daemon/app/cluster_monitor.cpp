@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/units.h"
 #include "common/message_ids.h"
+#include "daemon/metrics/check_duration.h"
 #include "daemon/script_runner.h"
 
 #include <sys/epoll.h>
@@ -208,6 +209,7 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
     if (!obs->reachable && obs->error && obs->error->code != Errc::auth &&
         obs->error->code != Errc::too_many_connections)
       tcp = probe(endpoint.host, endpoint.port, std::chrono::milliseconds(500));
+    record_check_duration(MonoClock::now() - started);
     loop.post([weak, index, session, obs, tcp, due, started, delays] {
       if (delays) delays->add(std::chrono::duration_cast<std::chrono::microseconds>(started - due));
       if (auto self = weak.lock()) self->on_observation(index, session, std::move(*obs), tcp);
