@@ -60,7 +60,7 @@ Commands:
   switchover  planned switch of a live master to a replica (--to SERVER)
   rejoin    put a repaired old master or rebuilt replica back as a replica
   maintenance  on|off: pause or resume automatic failover (--reason TEXT)
-  import-mha  FILE: print MHA's app1.cnf as mhad's clusters.d TOML (local, no mhad)
+  import-mha  FILE: MHA's app1.cnf as mhad's clusters.d TOML (runs locally)
   help      show the help of a command: mhactl help status
 
 Options (accepted anywhere on the line):

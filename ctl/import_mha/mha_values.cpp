@@ -34,17 +34,20 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
   }
 }
 
-// The code point starting at text[i] and its length in bytes (a stray byte
-// counts as itself).
-std::pair<char32_t, size_t> decode(std::string_view text, size_t i) {
+// The code point starting at text[i] and its length in bytes; nullopt for
+// bytes that are not UTF-8 (a file saved as GBK, say).
+std::optional<std::pair<char32_t, size_t>> decode(std::string_view text, size_t i) {
   const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
   const unsigned char lead = byte(i);
-  size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-  if (i + length > text.size()) length = 1;
-  if (length == 1) return {lead, 1};
-  char32_t cp = lead & (0x3F >> (length - 1));
-  for (size_t k = 1; k < length; ++k) cp = (cp << 6) | (byte(i + k) & 0x3F);
-  return {cp, length};
+  if (lead < 0x80) return std::pair<char32_t, size_t>{lead, 1};
+  const size_t length = lead >= 0xF8 ? 0 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
+  if (length == 0 || i + length > text.size()) return std::nullopt;
+  char32_t cp = lead & (0x7F >> length);
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return std::nullopt;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  return std::pair<char32_t, size_t>{cp, length};
 }
 
 // Problems of one IPv4-looking name (digits and dots), or "" if it is fine.
@@ -78,7 +81,11 @@ bool valid_hostname(std::string_view text) {
 
 std::optional<std::string> non_ascii_problem(std::string_view text, bool any_non_ascii) {
   for (size_t i = 0; i < text.size();) {
-    const auto [cp, length] = decode(text, i);
+    const auto decoded = decode(text, i);
+    if (!decoded)
+      return fmt::format("the byte 0x{:02X}, which is not UTF-8; convert the file, e.g. iconv -f GBK -t UTF-8",
+                         static_cast<unsigned char>(text[i]));
+    const auto [cp, length] = *decoded;
     const std::string shown(text.substr(i, length));
     i += length;
     if (cp < 0x80) continue;

@@ -71,6 +71,9 @@ TEST_CASE("MHA values: lists, names and enums", "[import_mha]") {
         "expected an ASCII name, found \"\xEF\xBD\x92oot\" with full-width '\xEF\xBD\x92' (U+FF52); write the ASCII "
         "'r' instead");
   CHECK(convert_text("/opt/脚本/report", false).ok());  // a path may hold other characters
+  CHECK(convert_text("/opt/\xBD\xC5/report", false).error ==  // GBK, not UTF-8
+        "expected a path or command, found \"/opt/\xBD\xC5/report\" with the byte 0xBD, which is not UTF-8; convert "
+        "the file, e.g. iconv -f GBK -t UTF-8");
   CHECK(convert_text("/usr/local/send_report\xE3\x80\x80-x", false).error ==
         "expected a path or command, found \"/usr/local/send_report\xE3\x80\x80-x\" with a full-width space (U+3000); "
         "use an ASCII space, or start a comment after the value with ' #'");
