@@ -133,6 +133,11 @@ class Mapper {
                        "hostname=HOST per server");
       return std::nullopt;
     }
+    if (!is_mhad_name(m_out.name))
+      m_problems.error(*m_app_path, 0,
+                       fmt::format("mhad names the cluster after the file, and '{}' is not a name of letters, digits, "
+                                   "'-', '_' and '.'; copy the file to a name like app1.cnf and import that",
+                                   m_out.name));
     sort_like_mha(m_servers);
     check_servers();
     cluster_entries();

@@ -422,6 +422,10 @@ TEST_CASE("import-mha refuses what MHA or mhad cannot run, naming line, value an
         "app1.cnf: expected at least one [serverN] block, found none (MHA refuses this too); add one block with "
         "hostname=HOST per server\nmhactl: import-mha: 1 error in MHA's configuration, nothing written; fix them and "
         "run it again\n");
+  CHECK(joined(import_text("[server1]\nhostname=h1\n", "/etc/masterha/my app.cnf").messages) ==
+        "/etc/masterha/my app.cnf: mhad names the cluster after the file, and 'my app' is not a name of letters, "
+        "digits, '-', '_' and '.'; copy the file to a name like app1.cnf and import that\nmhactl: import-mha: 1 error "
+        "in MHA's configuration, nothing written; fix them and run it again\n");
   CHECK_THAT(messages("[server1]\nport=3306\n"),
              Catch::StartsWith("app1.cnf:1: [server1]: expected hostname=HOST, found none (MHA refuses a server "
                                "without one too); add it to the block\n"));
