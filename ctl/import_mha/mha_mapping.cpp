@@ -91,11 +91,11 @@ class Mapper {
  public:
   Mapper(Problems& problems, std::string name) : m_problems(problems) { m_out.name = std::move(name); }
 
-  // The global file's [server default] (and keys before any block).
+  // The global file's [server default].
   void read_global(const IniFile& file) {
     m_out.sources.push_back(file.path);
     for (const IniSection& section : file.sections) {
-      if (!read_defaults(file, section))
+      if (!read_defaults(file, section, true))
         m_problems.warning(file.path, section.line,
                            fmt::format("[{}]: MHA reads only [server default] from the global file: block ignored, "
                                        "as by MHA",
@@ -107,7 +107,7 @@ class Mapper {
     m_out.sources.push_back(file.path);
     m_app_path = &file.path;
     for (const IniSection& section : file.sections) {
-      if (read_defaults(file, section)) continue;
+      if (read_defaults(file, section, false)) continue;
       if (is_server_block(section.name)) {
         Server server{&section, {}};
         read_block(file, section, true, server.settings);
@@ -147,8 +147,17 @@ class Mapper {
   }
 
  private:
-  // [server default], or keys before any block (read as if under it): true if `section` was one.
-  bool read_defaults(const IniFile& file, const IniSection& section) {
+  // [server default], or keys before any block: true if `section` was one.
+  // MHA ignores such keys in the global file and refuses them in the app
+  // file; an app file like seed 001's is read as if [server default] were
+  // there, since that is what its author meant.
+  bool read_defaults(const IniFile& file, const IniSection& section, bool global) {
+    if (section.name.empty() && global) {
+      m_problems.warning(file.path, section.line,
+                         "keys before any [block]: MHA reads only [server default] from the global file and ignored "
+                         "them; not carried over (add a line [server default] above them if they were meant)");
+      return true;
+    }
     if (section.name.empty())
       m_problems.warning(file.path, section.line,
                          "keys before any [block]: read as [server default]; MHA itself refuses such a file (block "

@@ -366,6 +366,23 @@ TEST_CASE("import-mha: the app file overrides the global default file, as in MHA
   CHECK(joined(result.messages).find("global_secret") == std::string::npos);
 }
 
+TEST_CASE("import-mha: of the global file only [server default] counts, as in MHA", "[import_mha]") {
+  const std::string global_path = "/etc/masterha_default.cnf";
+  const ImportResult result = import_mha_text("app1.cnf", "[server1]\nhostname=h1\n", &global_path,
+                                              "ssh_port=2200\n[server default]\nping_interval=5\n[server9]\nhostname=h9\n");
+  REQUIRE(result.exit_status == 0);
+  CHECK(result.messages ==
+        std::vector<std::string>{
+            "/etc/masterha_default.cnf:1: warning: keys before any [block]: MHA reads only [server default] from the "
+            "global file and ignored them; not carried over (add a line [server default] above them if they were "
+            "meant)",
+            "/etc/masterha_default.cnf:4: warning: [server9]: MHA reads only [server default] from the global file: "
+            "block ignored, as by MHA"});
+  CHECK_THAT(result.toml, Catch::Contains("\nping_interval = \"5s\"  # /etc/masterha_default.cnf:3 ping_interval=5\n"));
+  CHECK(result.toml.find("2200") == std::string::npos);
+  CHECK(result.toml.find("h9") == std::string::npos);
+}
+
 TEST_CASE("import-mha reads the files it is given", "[import_mha]") {
   const std::string app = (k_fixtures / "seed000" / "app1.cnf").string();
   SECTION("the app file and a default file") {
