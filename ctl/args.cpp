@@ -33,6 +33,7 @@ constexpr std::array k_commands = {
     CommandSpec{"switchover", Command::switchover, true, true, 0},
     CommandSpec{"rejoin", Command::rejoin, true, true, 1},
     CommandSpec{"maintenance", Command::maintenance, true, true, 1},
+    CommandSpec{"import-mha", Command::import_mha, false, false, 1},
     CommandSpec{"help", Command::help, false, false, 1},
 };
 
@@ -85,6 +86,7 @@ std::string_view command_name(Command command) {
     case Command::switchover: return "switchover";
     case Command::rejoin: return "rejoin";
     case Command::maintenance: return "maintenance";
+    case Command::import_mha: return "import-mha";
     case Command::help: return "help";
     case Command::version: return "version";
   }
@@ -99,7 +101,7 @@ std::vector<std::string_view> command_names() {
 
 ParseOutcome parse_args(std::span<const std::string_view> words,
                         std::optional<std::string_view> env_socket) {
-  std::optional<std::string_view> socket, timeout_text, cluster, to, reason;
+  std::optional<std::string_view> socket, timeout_text, cluster, to, reason, mha_default;
   std::string_view cluster_spelling, json_spelling;  // as typed, for error messages
   bool help = false, version = false, json = false, force = false, end_of_options = false;
   std::vector<std::string_view> positionals;
@@ -135,7 +137,7 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
         name == "-h" || name == "--help" || name == "--version" || name == "--json" || name == "--force";
     const bool takes_value =
         name == "--socket" || name == "--timeout" || name == "--cluster" || name == "-c" || name == "--to" ||
-                             name == "--reason";
+                             name == "--reason" || name == "--default";
     if (!is_flag && !takes_value)
       return UsageError{fmt::format("unknown option '{}'", name), hint()};
 
@@ -172,6 +174,8 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
       to = value;
     } else if (name == "--reason") {
       reason = value;
+    } else if (name == "--default") {
+      mha_default = value;
     } else if (name == "--socket") {
       socket = value;
     } else if (name == "--timeout") {
@@ -251,6 +255,11 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
                       command_hint(spec->name)};
   if (reason && spec->command != Command::maintenance)
     return UsageError{"option '--reason' applies to 'maintenance' only", command_hint(spec->name)};
+  if (mha_default && spec->command != Command::import_mha)
+    return UsageError{"option '--default' applies to 'import-mha' only", command_hint(spec->name)};
+  if (spec->command == Command::import_mha && positionals.size() < 2)
+    return UsageError{"'import-mha' needs MHA's config file: mhactl import-mha /etc/masterha/app1.cnf",
+                      command_hint(spec->name)};
   if (spec->command == Command::rejoin && positionals.size() < 2)
     return UsageError{"'rejoin' needs the server to put back: mhactl rejoin HOST[:PORT]|SERVER",
                       command_hint(spec->name)};
@@ -260,6 +269,10 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
                       command_hint(spec->name)};
   if (spec->command == Command::rejoin) args.server = std::string(positionals[1]);
   if (spec->command == Command::maintenance) args.mode = std::string(positionals[1]);
+  if (spec->command == Command::import_mha) {
+    args.mha_file = std::string(positionals[1]);
+    if (mha_default) args.mha_default = std::string(*mha_default);
+  }
   args.reason = reason ? std::string(*reason) : std::string();
   args.command = spec->command;
   args.cluster = cluster ? std::string(*cluster) : std::string();

@@ -27,7 +27,7 @@ inline constexpr std::chrono::milliseconds k_check_default_timeout{60'000};
 // A failover reports each phase as it goes; between two, a catch-up wait may last long.
 inline constexpr std::chrono::milliseconds k_failover_default_timeout{180'000};
 
-enum class Command { status, check, reload, failover, switchover, rejoin, maintenance, help, version };
+enum class Command { status, check, reload, failover, switchover, rejoin, maintenance, import_mha, help, version };
 
 struct Args {
   Command command = Command::help;
@@ -43,6 +43,8 @@ struct Args {
   std::string server;                 // rejoin HOST[:PORT]|SERVER
   std::string mode;                   // maintenance on|off
   std::string reason;                 // maintenance --reason TEXT
+  std::string mha_file;               // import-mha FILE (MHA's app1.cnf)
+  std::optional<std::string> mha_default;  // import-mha --default PATH; nullopt: MHA's default file if present
 };
 
 // What to print, as "mhactl: <message>" then "<hint>", before exiting 64.

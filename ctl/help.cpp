@@ -48,7 +48,8 @@ std::string overview_help() {
   return fmt::format(R"txt(Usage: mhactl [OPTIONS] COMMAND [COMMAND OPTIONS]
 
 Ask mhad, the MySQL/MariaDB replication high-availability daemon, what it
-sees and tell it what to do. mhactl only talks to mhad's control socket.
+sees and tell it what to do. mhactl only talks to mhad's control socket
+(import-mha alone runs locally).
 
 Commands:
   status    topology, health, replication lag and VIP of each cluster
@@ -59,6 +60,7 @@ Commands:
   switchover  planned switch of a live master to a replica (--to SERVER)
   rejoin    put a repaired old master or rebuilt replica back as a replica
   maintenance  on|off: pause or resume automatic failover (--reason TEXT)
+  import-mha  FILE: MHA's app1.cnf as mhad's clusters.d TOML (runs locally)
   help      show the help of a command: mhactl help status
 
 Options (accepted anywhere on the line):
@@ -248,6 +250,38 @@ Global options:
 {}
 {})txt",
                          k_global_options, k_exit_codes);
+    case Command::import_mha:
+      return R"txt(Usage: mhactl import-mha FILE [--default PATH]
+
+Read MHA's application config FILE (e.g. /etc/masterha/app1.cnf) and its
+global default file (PATH, default /etc/masterha_default.cnf when it exists;
+FILE's values override it, as in MHA) and print the equivalent mhad cluster
+file on stdout, to save as /etc/mhad/clusters.d/NAME.toml, NAME being FILE's
+name without .cnf. Runs locally; mhad is not needed.
+
+Each key carries a comment with the MHA file, line and parameter it came
+from. MHA's seconds become durations (ping_interval=1 -> "1s"), 0/1 flags
+true/false, [serverN] blocks [[server]] tables in MHA's order. Script paths
+(secondary_check_script with its arguments, master_ip_failover_script,
+master_ip_online_change_script, shutdown_script, report_script) are carried
+over: mhad calls them with MHA's arguments. Passwords are never printed:
+password= and repl_password= become password_file / repl_password_file
+pointing at /etc/mhad/NAME.password and NAME.repl, and a warning gives the
+command that creates each file (mode 600).
+
+Warnings on stderr: every parameter without a counterpart in mhad and why
+(manager_workdir, manager_log, ...), unknown parameters, values MHA ignored.
+Refused, with file:line, the value and the fix, and nothing on stdout: a
+malformed hostname or IPv4 address, a value MHA would not take, full-width
+characters where ASCII is required, a server without hostname, two servers
+on one ip:port, a per-cluster parameter that differs between servers.
+
+Options:
+  --default PATH   MHA's global default file (/dev/null: none)
+
+Exit status: 0 written (read the warnings), 1 refused or a file unreadable,
+64 usage error.
+)txt";
     case Command::help:
       return R"txt(Usage: mhactl help [COMMAND]
 

@@ -7,6 +7,7 @@
 #include "ctl/check_table.h"
 #include "ctl/client.h"
 #include "ctl/help.h"
+#include "ctl/import_mha/import_mha.h"
 #include "ctl/status_table.h"
 
 #include <fmt/format.h>
@@ -194,6 +195,14 @@ int run_operation(const Args& args) {
   return exit_code::ok;
 }
 
+// Local, no daemon: the TOML on stdout only when nothing was refused.
+int run_import_mha(const Args& args) {
+  auto result = mha::ctl::import_mha::import_mha_files(args.mha_file, args.mha_default);
+  for (const auto& line : result.messages) fmt::print(stderr, "{}\n", line);
+  fmt::print("{}", result.toml);
+  return result.exit_status;
+}
+
 int run_reload(const Args& args) {
   auto answer = ask(args, "reload", json::object());
   if (auto* status = std::get_if<int>(&answer)) return *status;
@@ -239,6 +248,8 @@ int main(int argc, char** argv) {
       return run_check(args);
     case Command::reload:
       return run_reload(args);
+    case Command::import_mha:
+      return run_import_mha(args);
     case Command::failover:
       return run_failover(args);
     case Command::switchover:
