@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace mha::fuzz {
@@ -25,3 +26,18 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
 
 #define MHA_FUZZ_CHECK(cond) \
   ((cond) ? (void)0 : ::mha::fuzz::check_failed(#cond, __FILE__, __LINE__))
+
+namespace mha::fuzz {
+
+// A value with T::parse and to_string (the GTID types): its text parses back
+// to the same value, which prints the same text again.
+template <typename T>
+void check_round_trip(const T& value) {
+  const std::string text = value.to_string();
+  auto again = T::parse(text);
+  MHA_FUZZ_CHECK(again.ok());
+  MHA_FUZZ_CHECK(*again == value);
+  MHA_FUZZ_CHECK(again->to_string() == text);
+}
+
+}  // namespace mha::fuzz

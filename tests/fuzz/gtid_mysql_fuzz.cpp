@@ -9,14 +9,9 @@
 
 namespace {
 
-// Canonical text parses back to the same set and prints the same again.
-void check_round_trip(const mha::GtidSet& set) {
-  const std::string text = set.to_string();
-  auto again = mha::GtidSet::parse(text);
-  MHA_FUZZ_CHECK(again.ok());
-  MHA_FUZZ_CHECK(*again == set);
-  MHA_FUZZ_CHECK(again->to_string() == text);
-  MHA_FUZZ_CHECK(set.empty() == text.empty());
+void check_set(const mha::GtidSet& set) {
+  mha::fuzz::check_round_trip(set);  // canonical text
+  MHA_FUZZ_CHECK(set.empty() == set.to_string().empty());
 }
 
 // The class invariant as seen from outside: sorted, in range, merged.
@@ -35,20 +30,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t bar = input.find('|');
   auto a = mha::GtidSet::parse(input.substr(0, bar));
   if (!a) return 0;
-  check_round_trip(*a);
+  check_set(*a);
   (void)a->count();
   for (const std::string& uuid : a->uuids()) check_intervals(a->intervals(uuid));
   if (bar == std::string_view::npos) return 0;
 
   auto b = mha::GtidSet::parse(input.substr(bar + 1));
   if (!b) return 0;
-  check_round_trip(*b);
+  check_set(*b);
   const mha::GtidSet both = a->union_with(*b);
   const mha::GtidSet only_a = a->subtract(*b);
   const mha::GtidSet common = a->intersect(*b);
-  check_round_trip(both);
-  check_round_trip(only_a);
-  check_round_trip(common);
+  check_set(both);
+  check_set(only_a);
+  check_set(common);
   MHA_FUZZ_CHECK(both.contains(*a) && both.contains(*b));
   MHA_FUZZ_CHECK(a->contains(only_a) && a->contains(common) && b->contains(common));
   MHA_FUZZ_CHECK(only_a.intersect(*b).empty());
