@@ -394,6 +394,21 @@ Result<void> StateStore::ensure_dir() {
   return {};
 }
 
+Result<ClusterState> parse_state_text(std::string_view text) {
+  if (text.empty()) return make_error(Errc::parse, "is empty");
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return make_error(Errc::parse, "is not valid JSON (line {})", line_at(text, e.byte));
+  } catch (const json::exception& e) {
+    return make_error(Errc::parse, "is not valid JSON ({})", e.what());
+  }
+  auto state = ClusterState::from_json(doc);
+  if (!state) return make_error(Errc::parse, "cannot be used: {}", state.error().message);
+  return state;
+}
+
 Result<ClusterState> StateStore::load(std::string_view cluster) {
   if (auto ok = check_cluster_name(cluster); !ok) return ok.error();
   const fs::path path = path_for(cluster);
@@ -429,18 +444,8 @@ Result<ClusterState> StateStore::load(std::string_view cluster) {
     return move_aside(Errc::io, fmt::format("cannot be read: {}", errno_text(err)));
   }
 
-  if (text.empty()) return move_aside(Errc::parse, "is empty");
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    return move_aside(Errc::parse, fmt::format("is not valid JSON (line {})", line_at(text, e.byte)));
-  } catch (const json::exception& e) {
-    return move_aside(Errc::parse, fmt::format("is not valid JSON ({})", e.what()));
-  }
-
-  auto state = ClusterState::from_json(doc);
-  if (!state) return move_aside(Errc::parse, "cannot be used: " + state.error().message);
+  auto state = parse_state_text(text);
+  if (!state) return move_aside(Errc::parse, state.error().message);
   if (state->cluster != cluster)
     return move_aside(Errc::parse,
                       fmt::format("belongs to cluster '{}', not '{}'", state->cluster, cluster));

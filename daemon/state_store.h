@@ -110,6 +110,13 @@ struct ClusterState {
   static Result<ClusterState> from_json(const nlohmann::json& doc);
 };
 
+// The reader's pure half: a state file's text to a ClusterState, or
+// Errc::parse saying what is wrong in words that follow "state file 'PATH' "
+// ("is empty", "is not valid JSON (line 3)", "cannot be used: ..."). load()
+// adds the file, the cluster's name and moving a bad file aside; the fuzz
+// target (tests/fuzz/) calls this directly.
+Result<ClusterState> parse_state_text(std::string_view text);
+
 class StateStore {
  public:
   explicit StateStore(std::filesystem::path dir);

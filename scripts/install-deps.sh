@@ -23,9 +23,12 @@ test_pkgs=(mariadb-server mariadb-client openssh-server openssh-client
   python3  # tests/check_include_folders.py
   iputils-arping  # gratuitous ARP when the built-in VIP moves (netns tests)
   mha4mysql-manager)  # MHA::DBHelper (not in -node), for the MHA master_ip_failover script test
+# Sanitizer and fuzz builds (scripts/sanitize.sh uses GCC's; scripts/fuzz.sh
+# Clang's libFuzzer and runtimes, llvm-symbolizer-14 for readable stacks).
+fuzz_pkgs=(clang libclang-rt-14-dev llvm-14)
 
 missing=()
-for p in "${build_pkgs[@]}" "${test_pkgs[@]}" "${doc_pkgs[@]}"; do
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}" "${doc_pkgs[@]}" "${fuzz_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then

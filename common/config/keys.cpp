@@ -361,7 +361,8 @@ void read_daemon(FileReport& r, const toml::node& node, DaemonConfig& daemon) {
   for (auto&& [key, value] : *table) {
     const std::string path = fmt::format("daemon.{}", key.str());
     const auto spec = std::find_if(daemon_key_specs().begin(), daemon_key_specs().end(),
-                                   [&key](const DaemonKeySpec& s) { return s.name == key.str(); });
+                                   // A copy, not [&key]: Clang 14 (the fuzz build) cannot capture a structured binding.
+                                   [name = key.str()](const DaemonKeySpec& s) { return s.name == name; });
     if (spec != daemon_key_specs().end())
       spec->apply(r, value, path, daemon);
     else if (is_cluster_file_key(key.str()))

@@ -53,15 +53,20 @@ struct MonitorFixture {
     monitor->on_fence_needed = [this](const std::string& server, bool, bool) { fence_requests.push_back(server); };
     monitor->start();
   }
-  // Runs the loop until `done` or `limit`.
+  // Runs the loop until `done` or `limit`. Both timers are cancelled before
+  // returning: they refer to this call's locals, and a later run would fire
+  // them (ASan: stack-use-after-scope; and an early stop of that run).
   void run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    TimerId next_poll = 0;
     std::function<void()> poll = [&] {
       if (done()) return loop.stop();
-      loop.after(20ms, poll);
+      next_poll = loop.after(20ms, poll);
     };
-    loop.after(20ms, poll);
-    loop.after(limit, [&] { loop.stop(); });
+    next_poll = loop.after(20ms, poll);
+    const TimerId stop_at = loop.after(limit, [&] { loop.stop(); });
     loop.run();
+    loop.cancel(next_poll);
+    loop.cancel(stop_at);
   }
 };
 

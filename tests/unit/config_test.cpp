@@ -579,7 +579,8 @@ check_repl_delay = true
 }
 
 TEST_CASE("config: defaults are MHA's", "[config]") {
-  const auto& cluster = only_cluster(load_app1(k_servers));
+  const ConfigLoad load = load_app1(k_servers);  // kept: only_cluster returns a reference into it
+  const auto& cluster = only_cluster(load);
   CHECK(cluster.user == "root");
   CHECK(cluster.ping_interval == 3s);
   CHECK(cluster.ping_type == mha::PingType::select);
