@@ -6,6 +6,8 @@
 // masked plain one.
 #include "common/config/scrub.h"
 
+#include "common/flavor.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -42,23 +44,11 @@ std::string json_escaped(std::string_view v, bool escape_slash) {
   return out;
 }
 
-// mysql_real_escape_string()'s set, as in a statement sent without
-// NO_BACKSLASH_ESCAPES.
+// The inside of sql_quote()'s literal: how mhad itself writes a password
+// into CHANGE MASTER.
 std::string sql_backslash_escaped(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    switch (c) {
-      case '\0': out += "\\0"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\x1a': out += "\\Z"; break;
-      case '\\': out += "\\\\"; break;
-      case '\'': out += "\\'"; break;
-      case '"': out += "\\\""; break;
-      default: out += c;
-    }
-  }
-  return out;
+  const std::string quoted = sql_quote(v);
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 std::string replaced_each(std::string_view v, char from, std::string_view to) {
@@ -116,6 +106,8 @@ std::vector<std::string> forms_of(const std::string& value) {
   std::vector<std::string> base = {
       value,
       sql_backslash_escaped(value),
+      // mysql_real_escape_string() also escapes '"'.
+      replaced_each(sql_backslash_escaped(value), '"', "\\\""),
       replaced_each(value, '\'', "''"),      // SQL standard quoting (NO_BACKSLASH_ESCAPES)
       replaced_each(value, '\'', "'\\''"),   // inside a single-quoted shell word
       replaced_each(value, '\'', "'\"'\"'"),
