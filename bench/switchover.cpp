@@ -28,7 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_support.h"
-#include "daemon/mariadb_session.h"
+#include "bench/netns_bench.h"
 
 namespace {
 
@@ -83,55 +83,6 @@ std::optional<Options> parse_args(int argc, char** argv) {
   return o;
 }
 
-// The application: INSERT every ~20 ms through the VIP, reconnect on error.
-class Writer {
- public:
-  explicit Writer(std::string vip) : m_vip(std::move(vip)) {
-    m_thread = std::thread([this] { loop(); });
-  }
-  ~Writer() { stop(); }
-  void stop() {
-    m_stop = true;
-    if (m_thread.joinable()) m_thread.join();
-  }
-  // Acknowledgement times and error count so far.
-  std::vector<Steady::time_point> acks() {
-    std::lock_guard lock(m_mutex);
-    return m_acks;
-  }
-  int errors() {
-    std::lock_guard lock(m_mutex);
-    return m_errors;
-  }
-
- private:
-  void loop() {
-    const auto give_up = Steady::now() + 20min;
-    mha::MariadbSession session;
-    mha::SqlEndpoint e{m_vip, 3306, "app", "apppass"};
-    e.connect_timeout = 1s;
-    e.read_timeout = 2s;
-    while (!m_stop && !g_interrupted && Steady::now() < give_up) {
-      bool ok = (session.connected() || session.connect(e)) &&
-                session.execute("INSERT INTO mha_test.bench (at) VALUES (NOW(6))");
-      {
-        std::lock_guard lock(m_mutex);
-        if (ok) m_acks.push_back(Steady::now());
-        else ++m_errors;
-      }
-      if (!ok) session.close();
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-
-  std::string m_vip;
-  std::atomic<bool> m_stop{false};
-  std::mutex m_mutex;
-  std::vector<Steady::time_point> m_acks;
-  int m_errors = 0;
-  std::thread m_thread;
-};
-
 double ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 double p50(std::vector<double> v) {
@@ -141,61 +92,22 @@ double p50(std::vector<double> v) {
 }
 double max_of(const std::vector<double>& v) { return v.empty() ? -1 : *std::max_element(v.begin(), v.end()); }
 
-struct NetnsSandbox {
-  std::string script, dir;
-  bool started = false;
-  std::map<std::string, std::string> env;
-
-  bool start() {
-    auto r = run(script + " start --mode netns --dir " + dir, 300);
-    if (r.exit_code != 0) {
-      std::fprintf(stderr, "switchover: sandbox start failed:\n%s\n", tail(r.out, 20).c_str());
-      return false;
-    }
-    started = true;
-    std::istringstream in(run(script + " env --dir " + dir, 30).out);
-    std::string line;
-    while (std::getline(in, line)) {
-      auto eq = line.find('=');
-      if (line.rfind("export ", 0) != 0 || eq == std::string::npos) continue;
-      std::string value = line.substr(eq + 1);
-      if (value.size() >= 2 && value.front() == '\'') value = value.substr(1, value.size() - 2);
-      env[line.substr(7, eq - 7)] = value;
-    }
-    return true;
-  }
-  std::string ns(int host) const {
-    std::istringstream in(env.at("MHA_SANDBOX_NETNS"));
-    std::string name;
-    for (int i = 0; i <= host; ++i) in >> name;
-    return name;
-  }
-  ~NetnsSandbox() {
-    if (started) run(script + " stop --purge --dir " + dir, 120);
-  }
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
   auto options = parse_args(argc, argv);
   if (!options) return 64;
   if (int code = start_benchmark("switchover", options->work_dir)) return code;
-  NetnsSandbox sandbox;
-  sandbox.script = std::string(MHA_SOURCE_DIR) + "/tests/sandbox/sandbox.sh";
-  sandbox.dir = options->sandbox_dir;
+  NetnsSandbox sandbox(std::string(MHA_SOURCE_DIR) + "/tests/sandbox/sandbox.sh", options->sandbox_dir);
   if (!sandbox.start()) return 1;
-  const std::string vip_cidr = sandbox.env.at("MHA_SANDBOX_VIP");
-  const std::string vip = vip_cidr.substr(0, vip_cidr.find('/'));
-  if (run(sandbox.script + " gen-config " + options->work_dir + " --ping-interval 1s --dir " + sandbox.dir, 30)
+  const std::string vip = sandbox.vip();
+  if (run(sandbox.script() + " gen-config " + options->work_dir + " --ping-interval 1s --dir " + sandbox.dir(), 30)
           .exit_code != 0 ||
-      run("ip netns exec " + sandbox.ns(0) + " ip addr add " + vip_cidr + " dev eth0", 10).exit_code != 0) {
+      !sandbox.in_host(0, "ip addr add " + sandbox.vip_cidr() + " dev eth0")) {
     std::fprintf(stderr, "switchover: cannot configure the sandbox\n");
     return 1;
   }
-  run(sandbox.script + " sql 0 \"CREATE TABLE IF NOT EXISTS mha_test.bench (id INT AUTO_INCREMENT PRIMARY KEY, at "
-                       "DATETIME(6))\" --dir " + sandbox.dir,
-      30);
+  sandbox.sql(0, "CREATE TABLE IF NOT EXISTS mha_test.bench (id INT AUTO_INCREMENT PRIMARY KEY, at DATETIME(6))");
   Mhad mhad(options->mhad, options->work_dir);
   if (!mhad.start()) {
     std::fprintf(stderr, "switchover: mhad did not start; log: %s\n", mhad.log_path().c_str());
@@ -210,7 +122,7 @@ int main(int argc, char** argv) {
   }
   std::this_thread::sleep_for(2s);
 
-  Writer writer(vip);
+  VipWriter writer(vip);
   std::this_thread::sleep_for(1s);
   std::vector<double> windows, errors_per;
   std::map<std::string, std::vector<double>> phases;
@@ -234,7 +146,8 @@ int main(int argc, char** argv) {
     auto acks = writer.acks();
     double window = 0;
     for (std::size_t k = 1; k < acks.size(); ++k)
-      if (acks[k] >= started && acks[k - 1] <= ended + 1500ms) window = std::max(window, ms(acks[k] - acks[k - 1]));
+      if (acks[k].at >= started && acks[k - 1].at <= ended + 1500ms)
+        window = std::max(window, ms(acks[k].at - acks[k - 1].at));
     windows.push_back(window);
     errors_per.push_back(writer.errors() - errors_before);
     std::string phase_text;

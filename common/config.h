@@ -137,6 +137,12 @@ struct ClusterConfig {
   // Keep an SSH session to the master's host open (a look every 5 cycles), so
   // that the host check of a failure costs milliseconds instead of a login.
   bool keep_ssh_session = true;
+  // While the master is suspect, ask each replica's host (over its kept SSH
+  // session) whether a TCP connect to the master's port succeeds: a vanished
+  // host is then called dead_host in ~3 ping intervals, and a master that a
+  // replica's host still reaches is never failed over (mhad is cut off).
+  // Needs SSH to the replicas with bash and timeout(1) there.
+  bool replica_host_check = true;
   std::string secondary_check_script;     // MHA: secondary_check_script
   std::string master_ip_failover_script;  // MHA: master_ip_failover_script
   std::string master_ip_online_change_script;  // MHA: master_ip_online_change_script
@@ -161,6 +167,7 @@ struct DaemonConfig {
   std::string admin_group = "mhad-admin";
   int worker_threads = 8;          // bounded pool for blocking SQL/SSH work
   LogLevel log_level = LogLevel::info;
+  std::string metrics_listen;      // "host:port" serving /metrics (Prometheus); empty: off
 };
 
 struct Config {

@@ -197,6 +197,13 @@ std::string Flavor::processlist_sql() {
 
 std::string Flavor::kill_connection_sql(std::uint64_t id) { return fmt::format("KILL CONNECTION {}", id); }
 
+std::string Flavor::io_thread_ids_sql() const {
+  if (is_mariadb()) return "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND = 'Slave_IO'";
+  // MySQL: the receiver thread's name changed in 8.0.26.
+  return "SELECT PROCESSLIST_ID FROM performance_schema.threads WHERE NAME IN ('thread/sql/replica_io', "
+         "'thread/sql/slave_io') AND PROCESSLIST_ID IS NOT NULL";
+}
+
 std::string Flavor::change_master_sql(const ReplicationSource& source) const {
   const bool new_syntax = !is_mariadb() && m_version.at_least(8, 0, 23);
   const char* word = new_syntax ? "SOURCE" : "MASTER";

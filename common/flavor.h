@@ -102,6 +102,10 @@ class Flavor {
   // Ends one connection (not only its statement): the client reconnects and
   // finds the new master instead of hanging on a read-only one.
   static std::string kill_connection_sql(std::uint64_t id);
+  // The processlist ids of this replica's IO (receiver) threads. KILL on one
+  // ends it at once; STOP ... IO_THREAD only kicks it and re-kicks every 2 s,
+  // which a thread blocked on a vanished master's socket misses once.
+  std::string io_thread_ids_sql() const;
   // Replicas connected to this server (Server_id, Host, Port, ...).
   std::string replica_hosts_sql() const;
 

@@ -91,6 +91,12 @@ std::string_view command_name(Command command) {
   return "help";
 }
 
+std::vector<std::string_view> command_names() {
+  std::vector<std::string_view> names;
+  for (const auto& spec : k_commands) names.push_back(spec.name);
+  return names;
+}
+
 ParseOutcome parse_args(std::span<const std::string_view> words,
                         std::optional<std::string_view> env_socket) {
   std::optional<std::string_view> socket, timeout_text, cluster, to, reason;

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace mha::ctl {
 
@@ -58,5 +59,9 @@ ParseOutcome parse_args(std::span<const std::string_view> words,
 
 // The name a user types: "status", "check", "reload", "help" ("version" for Command::version).
 std::string_view command_name(Command command);
+
+// Every command name parse_args accepts, in the order of its table (the
+// man-page test compares them with mhactl(1)).
+std::vector<std::string_view> command_names();
 
 }  // namespace mha::ctl

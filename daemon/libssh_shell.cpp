@@ -22,7 +22,18 @@ void LibsshShell::close() {
   }
 }
 
-Result<void> LibsshShell::connect() {
+namespace {
+// libssh's timeout options in seconds plus microseconds: sub-second bounds.
+void set_timeout(ssh_session session, std::chrono::milliseconds bound) {
+  long seconds = static_cast<long>(bound.count() / 1000);
+  long micros = static_cast<long>((bound.count() % 1000) * 1000);
+  if (seconds == 0 && micros == 0) micros = 1000;
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &seconds);
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT_USEC, &micros);
+}
+}  // namespace
+
+Result<void> LibsshShell::connect(std::chrono::milliseconds bound) {
   ssh_session session = ssh_new();
   if (session == nullptr) return make_error(Errc::internal, "ssh_new failed");
   auto fail = [&](Errc code, std::string_view doing) {
@@ -32,15 +43,12 @@ Result<void> LibsshShell::connect() {
     ssh_free(session);
     return error;
   };
-  long timeout_s = static_cast<long>((m_endpoint.connect_timeout.count() + 999) / 1000);
-  long timeout_us = 0;
   unsigned int port = m_endpoint.port;
   int no = 0;
   ssh_options_set(session, SSH_OPTIONS_HOST, m_endpoint.host.c_str());
   ssh_options_set(session, SSH_OPTIONS_PORT, &port);
   ssh_options_set(session, SSH_OPTIONS_USER, m_endpoint.user.c_str());
-  ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &timeout_s);
-  ssh_options_set(session, SSH_OPTIONS_TIMEOUT_USEC, &timeout_us);
+  set_timeout(session, std::min(bound, m_endpoint.connect_timeout));
   // Don't read ~/.ssh/config: the cluster config is the one source of truth.
   ssh_options_set(session, SSH_OPTIONS_PROCESS_CONFIG, &no);
   if (!m_endpoint.known_hosts.empty()) ssh_options_set(session, SSH_OPTIONS_KNOWNHOSTS, m_endpoint.known_hosts.c_str());
@@ -100,22 +108,29 @@ Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::mi
   // hangs (the host vanished, no FIN) is not: the kept session's channel
   // open is bounded by the command's timeout, and no second wait follows.
   const auto started = std::chrono::steady_clock::now();
+  const auto left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(timeout -
+                                                                 (std::chrono::steady_clock::now() - started));
+  };
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool fresh = m_session == nullptr;
+    // The whole call, a fresh login included, stays within `timeout`.
     if (fresh)
-      if (auto r = connect(); !r) return r.error();
+      if (auto r = connect(std::max(left(), std::chrono::milliseconds(1))); !r) return r.error();
     // Blocking steps (channel open, exec) wait at most the connect timeout,
-    // and never longer than the command may take; output is read with the
+    // and never longer than the command has left; output is read with the
     // command's own deadline below.
-    const auto blocking = std::min(timeout, m_endpoint.connect_timeout);
-    long timeout_s = static_cast<long>(std::max<long long>(1, (blocking.count() + 999) / 1000));
-    ssh_options_set(m_session, SSH_OPTIONS_TIMEOUT, &timeout_s);
+    const auto blocking = std::max(std::min(left(), m_endpoint.connect_timeout), std::chrono::milliseconds(1));
+    set_timeout(m_session, blocking);
     ssh_channel channel = ssh_channel_new(m_session);
     if (channel == nullptr || ssh_channel_open_session(channel) != SSH_OK) {
       if (channel != nullptr) ssh_channel_free(channel);
       close();
       if (fresh) return make_error(Errc::network, "ssh {}: cannot open a channel", m_endpoint.host);
-      if (std::chrono::steady_clock::now() - started > std::chrono::seconds(1))
+      // A kept session closed by the other end fails at once: one fresh
+      // login is worth it. One that hung until the bound (vanished host)
+      // is not: no second wait.
+      if (left() < timeout / 2)
         return make_error(Errc::timeout, "ssh {}: the kept session does not answer (no channel within {} ms)",
                           m_endpoint.host, blocking.count());
       continue;
@@ -128,7 +143,7 @@ Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::mi
       continue;
     }
     CommandResult result;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto deadline = started + timeout;
     char buffer[4096];
     bool timed_out = false;
     while (!ssh_channel_is_eof(channel)) {

@@ -16,7 +16,7 @@ class LibsshShell final : public RemoteShell {
   void close() override;
 
  private:
-  Result<void> connect();
+  Result<void> connect(std::chrono::milliseconds bound);
 
   SshEndpoint m_endpoint;
   ssh_session_struct* m_session = nullptr;

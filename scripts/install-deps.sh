@@ -10,7 +10,13 @@ fi
 
 build_pkgs=(build-essential cmake pkg-config
   libmariadb-dev libssh-dev libtomlplusplus-dev nlohmann-json3-dev
-  libsystemd-dev libfmt-dev catch2)
+  libsystemd-dev libfmt-dev catch2
+  prometheus-cpp-dev  # [daemon] metrics_listen: /metrics with the pull exposer
+  scdoc  # docs/man/*.scd -> roff man pages
+  git)   # the dist target: git archive of HEAD for the RPM
+# Tools the packaging and documentation tests use.
+doc_pkgs=(rpm  # rpmbuild and rpm -qp: tests/rpm/check_rpm.sh
+  man-db groff-base)  # man -l: tests/docs/check_man_render.sh
 # Servers and tools the sandbox and the integration tests use.
 test_pkgs=(mariadb-server mariadb-client openssh-server openssh-client
   iproute2 procps systemd iptables
@@ -20,7 +26,7 @@ test_pkgs=(mariadb-server mariadb-client openssh-server openssh-client
   mha4mysql-manager)  # MHA::DBHelper (not in -node), for the MHA master_ip_failover script test
 
 missing=()
-for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}" "${doc_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then

@@ -131,6 +131,8 @@ const std::vector<KeySpec>& key_specs() {
        shown<&C::ssh_host_key_checking>, nullptr},
       {"keep_ssh_session", Scope::cluster, read_into<&C::keep_ssh_session, read_bool>, shown<&C::keep_ssh_session>,
        nullptr},
+      {"replica_host_check", Scope::cluster, read_into<&C::replica_host_check, read_bool>,
+       shown<&C::replica_host_check>, nullptr},
       {"running_seconds_limit", Scope::cluster, read_into<&C::running_seconds_limit, read_duration_of<false>>,
        shown<&C::running_seconds_limit>, nullptr},
       {"running_updates_limit", Scope::cluster, read_into<&C::running_updates_limit, read_int_in<0, k_int_max>>,
@@ -274,6 +276,7 @@ const std::vector<DaemonKeySpec>& daemon_key_specs() {
       {"admin_group", read_into_daemon<&D::admin_group, read_group>, shown<&D::admin_group>},
       {"worker_threads", read_into_daemon<&D::worker_threads, read_int_in<1, 1024>>, shown<&D::worker_threads>},
       {"log_level", read_into_daemon<&D::log_level, read_log_level>, shown<&D::log_level>},
+      {"metrics_listen", read_into_daemon<&D::metrics_listen, read_listen_address>, shown<&D::metrics_listen>},
   };
   return specs;
 }

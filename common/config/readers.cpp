@@ -3,6 +3,8 @@
 
 #include "common/config/readers.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <limits>
 
@@ -276,6 +278,28 @@ std::optional<std::string> read_host(FileReport& r, const toml::node& node, std:
       std::none_of(text->begin(), text->end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '/'; }))
     return text;
   type_error(r, node, key, "a hostname or IP address");
+  return std::nullopt;
+}
+
+std::optional<std::string> read_listen_address(FileReport& r, const toml::node& node, std::string_view key) {
+  // An IPv4 literal, not a name: the exporter binds it as written, and a
+  // name that resolves differently tomorrow would move the listener
+  // silently. No IPv6: Debian's civetweb (under prometheus-cpp) is built
+  // without it.
+  auto text = node.value_exact<std::string>();
+  if (text && text->empty()) return text;
+  if (text) {
+    const auto colon = text->rfind(':');
+    const std::string host = colon == std::string::npos ? "" : text->substr(0, colon);
+    const std::string port = colon == std::string::npos ? "" : text->substr(colon + 1);
+    const bool port_ok = !port.empty() && port.size() <= 5 && port.front() != '0' &&
+                         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                         std::stoi(port) <= 65535;
+    in_addr address{};
+    if (port_ok && ::inet_pton(AF_INET, host.c_str(), &address) == 1) return text;
+  }
+  type_error(r, node, key,
+             R"("host:port" with an IPv4 address and a port from 1 to 65535, like "127.0.0.1:9104" (empty: off))");
   return std::nullopt;
 }
 

@@ -51,5 +51,7 @@ std::optional<DataLossPolicy> read_data_loss_policy(FileReport& r, const toml::n
 std::optional<LogLevel> read_log_level(FileReport& r, const toml::node& node, std::string_view key);
 std::optional<std::string> read_name(FileReport& r, const toml::node& node, std::string_view key);
 std::optional<std::string> read_host(FileReport& r, const toml::node& node, std::string_view key);
+// "IPv4:port" for a listening socket ("127.0.0.1:9104"), or "" (off).
+std::optional<std::string> read_listen_address(FileReport& r, const toml::node& node, std::string_view key);
 
 }  // namespace mha::config_detail

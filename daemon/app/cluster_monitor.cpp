@@ -1,14 +1,17 @@
 #include "daemon/app/cluster_monitor.h"
 
 #include "daemon/server_read.h"
+#include "daemon/detection/replica_host_probe.h"
 
 #include "common/log.h"
 #include "common/units.h"
 #include "common/message_ids.h"
+#include "daemon/metrics/check_duration.h"
 #include "daemon/script_runner.h"
 
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <set>
 
 namespace mha {
@@ -206,6 +209,7 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
     if (!obs->reachable && obs->error && obs->error->code != Errc::auth &&
         obs->error->code != Errc::too_many_connections)
       tcp = probe(endpoint.host, endpoint.port, std::chrono::milliseconds(500));
+    record_check_duration(MonoClock::now() - started);
     loop.post([weak, index, session, obs, tcp, due, started, delays] {
       if (delays) delays->add(std::chrono::duration_cast<std::chrono::microseconds>(started - due));
       if (auto self = weak.lock()) self->on_observation(index, session, std::move(*obs), tcp);
@@ -309,6 +313,8 @@ void ClusterMonitor::schedule_opinion_round() {
   // Second opinions now: every replica re-checked, the master's host looked at.
   for (std::size_t i = 0; i < m_slots.size(); ++i)
     if (i != *m_master) run_check(i, true);
+  for (std::size_t i = 0; i < m_slots.size(); ++i)
+    if (i != *m_master) run_replica_host_probe(i);
   if (!m_slots[*m_master].ssh_busy) run_ssh_job(*m_master, false, true);
   run_secondary_script();
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
@@ -472,13 +478,15 @@ void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
   std::string sql_address = server.ip.empty() ? server.host : server.ip;
   std::uint16_t port = server.port;
   auto timeout = server.ssh_connection_timeout;
-  m_pool.submit([weak, index, address, vip, probe, sql_address, port, timeout, shell = std::move(slot.shell), &loop] {
+  auto silent_after = std::clamp<std::chrono::milliseconds>(m_config.ping_interval, 1000ms, 3000ms);
+  m_pool.submit([weak, index, address, vip, probe, sql_address, port, timeout, silent_after,
+                 shell = std::move(slot.shell), &loop] {
     std::optional<HostOpinion> host;
     if (probe) {
-      // At most 3 s: on a kept session a live host answers in milliseconds,
-      // and this look decides how fast a vanished host is called dead.
-      host = probe_host(*shell, sql_address, port, std::min(timeout, std::chrono::milliseconds(3000)),
-                        MonoClock::now());
+      // On a kept session a live host answers in milliseconds (a fresh
+      // login in ~400 ms), and this look decides how fast a vanished host is
+      // called dead: one ping_interval, at least 1 s, at most 3 s.
+      host = probe_host(*shell, sql_address, port, std::min(timeout, silent_after), MonoClock::now());
       // A look that started before the master became suspect is stale if it
       // succeeded, but a host that failed to answer until now is news: stamp
       // failures with their end, so they count as a second opinion.
@@ -496,6 +504,40 @@ void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
     }
     loop.post([weak, index, shell, held, host] {
       if (auto self = weak.lock()) self->on_ssh_result(index, shell, held, host);
+    });
+  });
+}
+
+void ClusterMonitor::run_replica_host_probe(std::size_t index) {
+  if (!m_config.replica_host_check || !m_master) return;
+  ServerSlot& slot = m_slots[index];
+  const MonoTime now = m_loop.now();
+  // Once per ping_interval per host while suspect: the opinion round runs
+  // every 100 ms, and a connect that timed out needs no repeating sooner.
+  if (!slot.shell || slot.ssh_busy || (slot.reach_probed_at != MonoTime{} && now - slot.reach_probed_at < m_config.ping_interval &&
+                                       slot.reach_probed_at >= m_detector.suspect_since()))
+    return;
+  slot.ssh_busy = true;
+  slot.reach_probed_at = now;
+  const auto& master = m_config.servers[*m_master];
+  std::string address = master.ip.empty() ? master.host : master.ip;
+  std::uint16_t port = master.port;
+  std::string name = m_config.servers[index].name;
+  // Sub-second, but not below what a slow link needs: a master delayed by
+  // 800 ms still connects within a second and must count as alive.
+  auto timeout = std::clamp<std::chrono::milliseconds>(m_config.ping_interval, 500ms, 1000ms);
+  std::weak_ptr<ClusterMonitor> weak = weak_from_this();
+  EventLoop& loop = m_loop;
+  m_pool.submit([weak, index, name, address, port, timeout, at = now, shell = std::move(slot.shell), &loop] {
+    TcpState state = probe_from_host(*shell, address, port, timeout);
+    loop.post([weak, index, name, shell, state, at] {
+      auto self = weak.lock();
+      if (!self) return;
+      ServerSlot& s = self->m_slots[index];
+      s.shell = shell;
+      s.ssh_busy = false;
+      self->m_detector.on_replica_host(name, state, at);
+      self->evaluate_detector();
     });
   });
 }

@@ -102,6 +102,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
     std::string vip_error;
     TimerId timer = 0;
     bool overdue_counted = false;  // the running check overran ping_interval and counted as failed
+    MonoTime reach_probed_at{};    // last TCP connect to the master from this (replica's) host
     unsigned cycles_since_inventory = 0;
   };
 
@@ -111,6 +112,8 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   void watch_connection(std::size_t index);
   void unwatch_connection(std::size_t index);
   void run_ssh_job(std::size_t index, bool vip, bool probe);
+  // From replica `index`'s host, a TCP connect to the master's port.
+  void run_replica_host_probe(std::size_t index);
   void on_ssh_result(std::size_t index, std::shared_ptr<RemoteShell> shell, std::optional<Result<bool>> vip,
                      std::optional<HostOpinion> host);
   void note_topology();

@@ -46,6 +46,13 @@ int DaemonApp::run() {
     log_error({}, "{}", r.error().message);
     return 1;
   }
+  if (!m_config.daemon.metrics_listen.empty()) {
+    m_metrics = std::make_unique<MetricsExporter>(m_loop, [this] { return clusters_status(); });
+    if (auto r = m_metrics->start(m_config.daemon.metrics_listen); !r) {
+      log_error({}, "{}", r.error().message);
+      return 1;
+    }
+  }
   // Who may run what is in this table, checked before any handler runs.
   const CommandSpec read{Access::read, 0};
   const CommandSpec change{Access::change, 0};
@@ -79,8 +86,9 @@ int DaemonApp::run() {
   m_loop.on_signal(SIGHUP, [this] { (void)reload("SIGHUP"); });
 
   start_monitors();
-  log_notice({}, "mhad {} started: {} cluster(s), control socket '{}'", k_mhad_version,
-             m_config.clusters.size(), m_config.daemon.socket);
+  log_notice({}, "mhad {} started: {} cluster(s), control socket '{}'{}", k_mhad_version,
+             m_config.clusters.size(), m_config.daemon.socket,
+             m_metrics ? fmt::format(", metrics on http://{}/metrics", m_config.daemon.metrics_listen) : "");
   sd_notify(0, "READY=1");
   notify_status();
 
@@ -95,6 +103,7 @@ int DaemonApp::run() {
   m_loop.after(1s, status_tick);
 
   m_loop.run();
+  m_metrics.reset();  // no scrape waits on a loop that has stopped
 
   sd_notify(0, "STOPPING=1");
   log_notice({}, "stopping");
@@ -257,8 +266,10 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
   for (const auto& e : monitor.evidence()) evidence += (evidence.empty() ? "" : "; ") + e;
   request.evidence = evidence;
   request.master_frozen = monitor.frozen();
-  if (auto host = monitor.host_opinion(*master))
+  if (auto host = monitor.host_opinion(*master)) {
     for (const auto& p : host->processes) request.master_pids.push_back(p.pid);
+    request.master_process_gone = host->ssh_ok && host->listener_present == false;
+  }
   auto observations = monitor.observations();
   request.master_last_seen = observations[*master];
   if (request.master_ssh_reachable) request.master_shell = monitor.lend_shell(*master);
@@ -340,6 +351,8 @@ void DaemonApp::on_failover_done(const std::string& cluster, const FailoverRepor
     entry.state.operation = "failover_stopped";
   }
   persist(cluster);
+  if (m_metrics)
+    m_metrics->failover_done(cluster, failover_result_name(report.result), std::chrono::milliseconds(report.duration_ms));
   LogFields fields{{"CLUSTER", cluster},
                    {"EVENT", "failover_report"},
                    {"MESSAGE_ID", std::string(k_message_failover_report)},
@@ -435,10 +448,13 @@ Result<std::size_t> DaemonApp::reload(std::string_view why) {
     return Error{Errc::config, text};
   }
   Config next = std::move(*load.config);
-  if (next.daemon.socket != m_config.daemon.socket || next.daemon.worker_threads != m_config.daemon.worker_threads)
-    log_warning({}, "[daemon] socket and worker_threads take effect at the next restart, ignoring the change");
+  if (next.daemon.socket != m_config.daemon.socket || next.daemon.worker_threads != m_config.daemon.worker_threads ||
+      next.daemon.metrics_listen != m_config.daemon.metrics_listen)
+    log_warning({}, "[daemon] socket, worker_threads and metrics_listen take effect at the next restart, ignoring the "
+                    "change");
   next.daemon.socket = m_config.daemon.socket;
   next.daemon.worker_threads = m_config.daemon.worker_threads;
+  next.daemon.metrics_listen = m_config.daemon.metrics_listen;
   log_set_level(next.daemon.log_level);
   // Who may read and who may change follows the new config at once, and a
   // group created since is found: the socket goes to the (new) socket_group,

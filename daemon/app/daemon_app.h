@@ -8,6 +8,7 @@
 #include "daemon/control_server.h"
 #include "daemon/event_loop.h"
 #include "daemon/failover/failover_runner.h"
+#include "daemon/metrics/metrics_exporter.h"
 #include "daemon/operations/operation_report.h"
 #include "daemon/operations/operation_runner.h"
 #include "daemon/state_store.h"
@@ -49,6 +50,9 @@ class DaemonApp {
   ClusterConfig failover_config(const std::string& cluster, const ClusterConfig& config) const;
   static std::optional<std::chrono::system_clock::time_point> last_completed_failover(const ClusterState& state);
   void add_operation_status(const std::string& cluster, nlohmann::json& out) const;
+  // One cluster as `status` shows it, and all of them (what /metrics maps).
+  nlohmann::json cluster_status(const std::string& cluster, const ClusterMonitor& monitor, MonoTime now) const;
+  nlohmann::json clusters_status() const;
   // What a failover would do right now (daemon/failover/candidate.h).
   nlohmann::json readiness_json_for(const std::string& cluster, const ClusterMonitor& monitor) const;
   void schedule_watchdog(std::chrono::microseconds interval);
@@ -101,6 +105,7 @@ class DaemonApp {
   std::map<std::string, PersistedCluster> m_states;
   CheckDelayStats m_delays;
   std::unique_ptr<OperationRunner> m_operations;
+  std::unique_ptr<MetricsExporter> m_metrics;  // null: metrics_listen is off
   // auto_rejoin already tried for these (cluster/server) since they came back:
   // an errant one is reported once, not every cycle.
   std::set<std::string> m_auto_rejoin_tried;

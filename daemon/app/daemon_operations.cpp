@@ -198,6 +198,8 @@ void DaemonApp::on_operation_done(const std::string& cluster, const OperationRep
     record.detail = report.to_json();
     entry.state.add_operation(std::move(record));
   }
+  if (m_metrics && report.operation == "switchover")
+    m_metrics->switchover_done(cluster, operation_result_name(report.result));
   if (report.operation == "rejoin" && report.succeeded()) {
     entry.state.awaiting_rejoin.erase(report.server);
     m_auto_rejoin_tried.erase(cluster + "/" + report.server);

@@ -78,6 +78,22 @@ nlohmann::json DaemonApp::history_json(const std::string& cluster) const {
   return history;
 }
 
+nlohmann::json DaemonApp::cluster_status(const std::string& cluster, const ClusterMonitor& monitor,
+                                         MonoTime now) const {
+  json out = monitor.status(now);
+  out["history"] = history_json(cluster);
+  out["failover_readiness"] = readiness_json_for(cluster, monitor);
+  add_operation_status(cluster, out);
+  return out;
+}
+
+nlohmann::json DaemonApp::clusters_status() const {
+  const MonoTime now = m_loop.now();
+  json clusters = json::array();
+  for (const auto& [name, monitor] : m_monitors) clusters.push_back(cluster_status(name, *monitor, now));
+  return clusters;
+}
+
 void DaemonApp::cmd_status(const protocol::Request& request, const Peer&, std::shared_ptr<Responder> out) {
   MonoTime now = m_loop.now();
   json clusters = json::array();
@@ -90,17 +106,9 @@ void DaemonApp::cmd_status(const protocol::Request& request, const Peer&, std::s
                            request.cluster, known.empty() ? "(none)" : known));
       return;
     }
-    clusters.push_back(it->second->status(now));
-    clusters.back()["history"] = history_json(request.cluster);
-    clusters.back()["failover_readiness"] = readiness_json_for(request.cluster, *it->second);
-    add_operation_status(request.cluster, clusters.back());
+    clusters.push_back(cluster_status(request.cluster, *it->second, now));
   } else {
-    for (const auto& [name, monitor] : m_monitors) {
-      clusters.push_back(monitor->status(now));
-      clusters.back()["history"] = history_json(name);
-      clusters.back()["failover_readiness"] = readiness_json_for(name, *monitor);
-      add_operation_status(name, clusters.back());
-    }
+    clusters = clusters_status();
   }
   json daemon{{"version", k_mhad_version},
               {"pid", static_cast<long>(::getpid())},

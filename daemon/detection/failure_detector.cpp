@@ -106,6 +106,11 @@ void FailureDetector::on_host(const HostOpinion& opinion) {
   m_host = opinion;
 }
 
+void FailureDetector::on_replica_host(const std::string& name, TcpState state, MonoTime at) {
+  if (m_failures == 0 || at < m_suspect_since || state == TcpState::unknown) return;
+  m_replicas[name].host_tcp = state;
+}
+
 void FailureDetector::on_tcp_probe(TcpState state, MonoTime at) {
   if (m_failures == 0 || at < m_suspect_since || state == TcpState::unknown) return;
   m_last_failure.tcp = state;
@@ -121,7 +126,10 @@ std::vector<std::string> FailureDetector::collect_evidence() const {
   out.push_back(fmt::format("manager: {} failed check(s): {} (TCP {})", m_failures, m_last_failure.message,
                             tcp_state_name(m_last_failure.tcp)));
   for (const auto& [name, sample] : m_replicas)
-    out.push_back(fmt::format("{}: {} ({})", name, replica_view_name(sample.view), sample.detail));
+    out.push_back(fmt::format("{}: {} ({}){}", name, replica_view_name(sample.view), sample.detail,
+                              sample.host_tcp == TcpState::unknown
+                                  ? std::string()
+                                  : fmt::format("; TCP from its host: {}", tcp_state_name(sample.host_tcp))));
   if (m_host) {
     if (!m_host->ssh_ok)
       out.push_back("host: SSH failed: " + m_host->ssh_error);
@@ -158,6 +166,19 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
     if (sample.view != ReplicaView::lost_master) all_lost = false;
   }
   if (!any_opinion) all_lost = false;
+  // The replicas' hosts: one that still connects to the master's port shows
+  // the master alive on the network (only mhad is cut off, or the server is
+  // frozen). Every replica cut off (its IO thread lost the master, or its
+  // host cannot connect) is the network's view of a vanished host.
+  bool host_reaches = false;
+  int cut = 0;
+  for (const auto& [name, sample] : m_replicas) {
+    if (sample.host_tcp == TcpState::accepts) host_reaches = true;
+    const bool host_cut = sample.host_tcp == TcpState::timeout || sample.host_tcp == TcpState::unreachable ||
+                          sample.host_tcp == TcpState::refused;
+    if (sample.view != ReplicaView::sees_master && (sample.view == ReplicaView::lost_master || host_cut)) ++cut;
+  }
+  const bool every_replica_cut = m_expected_replicas > 0 && cut >= m_expected_replicas && !host_reaches;
   bool replicas_expected = m_expected_replicas > 0;
   bool enough_failures = m_failures >= m_settings.ping_failures;
   bool script_agrees = !m_settings.secondary_check_configured || (m_script_exit && *m_script_exit == 0);
@@ -168,6 +189,7 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
   bool process_gone = ssh_ok && m_host->listener_present == false;
   bool process_stopped = ssh_ok && m_host->process_stopped();
   bool refused = m_last_failure.tcp == TcpState::refused;
+  bool manager_cut = m_last_failure.tcp == TcpState::timeout || m_last_failure.tcp == TcpState::unreachable;
   bool nobody_hears = !any_sees && !script_sees && (any_opinion || !replicas_expected);
 
   if (any_sees || script_sees) {
@@ -177,16 +199,20 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
     next = Verdict::suspect;  // no replica answers us either: we may be the one cut off
   } else if (all_lost && refused && process_gone && script_agrees) {
     next = Verdict::dead;  // unanimous: no need to wait for ping_failures
-  } else if (all_lost && ssh_failed && m_last_failure.tcp == TcpState::timeout && script_agrees) {
-    // A vanished host (power lost, link down): every replica lost it, and
-    // neither its SQL port nor SSH answer. Waiting for ping_failures more
-    // connect timeouts adds no evidence, only outage (about 4 x 5 s).
+  } else if ((all_lost || every_replica_cut) && ssh_failed && manager_cut && script_agrees && !any_sees) {
+    // A vanished host (power lost, link down): every replica lost it or
+    // cannot connect to it from its host, and neither its SQL port nor SSH
+    // answer mhad. Waiting for ping_failures more connect timeouts adds no
+    // evidence, only outage (about 4 x 5 s).
     next = Verdict::dead_host;
   } else if (nobody_hears && process_stopped && script_agrees) {
     next = Verdict::dead;  // frozen: the port accepts, the process cannot run
   } else if (nobody_hears && script_agrees && m_last_failure.tcp == TcpState::accepts &&
              elapsed >= m_settings.frozen_master_timeout && m_host) {
     next = ssh_ok ? Verdict::dead : Verdict::dead_host;  // frozen or hung for too long
+  } else if (host_reaches) {
+    // Connectable from a replica's host, not frozen: mhad is the one cut off.
+    next = enough_failures ? Verdict::unreachable_from_manager : Verdict::suspect;
   } else if (nobody_hears && script_agrees && enough_failures && m_host) {
     next = ssh_failed ? Verdict::dead_host : Verdict::dead;
   } else {

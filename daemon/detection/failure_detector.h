@@ -11,6 +11,10 @@
 //             SSH and nothing listens on the port--> dead          (no waiting for ping_failures)
 //   suspect --process stopped (SIGSTOP) or no answer for frozen_master_timeout,
 //             no replica hears it--> dead ("frozen")
+//   suspect --no TCP from mhad, none from any replica's host, SSH to the
+//             master's host silent--> dead_host                 (no waiting for ping_failures)
+//   suspect --a replica's host still connects to the port (not frozen),
+//             ping_failures reached--> unreachable_from_manager
 //   suspect --ping_failures reached, no replica hears it--> dead (host answers SSH) / dead_host
 //   any --manager check succeeds--> healthy (logged as "alive again" after a verdict)
 // "Too many connections" and access-denied answers prove the server runs:
@@ -72,6 +76,8 @@ class FailureDetector {
   // A fresh observation of a replica of this master (name = config name).
   void on_replica(const std::string& name, const ServerObservation& obs, const ServerConfig& master);
   void on_host(const HostOpinion& opinion);
+  // A TCP connect to the master's port from replica `name`'s host.
+  void on_replica_host(const std::string& name, TcpState state, MonoTime at);
   // A bare TCP connect to the master's port, repeated while suspect: the
   // first one may race the dying process.
   void on_tcp_probe(TcpState state, MonoTime at);
@@ -95,6 +101,7 @@ class FailureDetector {
     std::string detail;
     std::string first_progress;  // heartbeats/positions at the first sample after suspicion
     bool have_first = false;
+    TcpState host_tcp = TcpState::unknown;  // from the replica's host to the master's port
   };
 
   void reset();

@@ -60,7 +60,8 @@ std::string FailoverRun::stop_advice(FailoverPhase p) const {
     case FailoverPhase::check: return ": nothing was changed";
     case FailoverPhase::fence: return ": nothing was changed; run mhactl failover to start again";
     case FailoverPhase::recover_master:
-      return ": the replicas' IO threads are stopped and the VIP is released, no server was made writable; run "
+      return ": the replicas' IO threads are stopped and the VIP is released (or, with the old mysqld gone, left "
+             "on its host until promotion), no server was made writable; run "
              "mhactl failover to continue";
     case FailoverPhase::recover_replicas:
       return fmt::format(": '{}' is the new master and writable; point the other replicas at it (mhactl rejoin)",
@@ -120,6 +121,24 @@ void FailoverRun::read_servers(const std::vector<std::size_t>& which, bool fresh
           previous = m_obs[i];
         }
         ServerObservation obs;
+        if (fresh_sessions && i == m_dead && !m_request.manual && m_env.tcp_probe) {
+          // The detector declared it dead milliseconds ago; this look only
+          // has to catch one that answers after all, and a port that does
+          // not even accept a TCP connect within 200 ms does not.
+          const ServerConfig& s = server(i);
+          TcpState tcp = m_env.tcp_probe(s.ip.empty() ? s.host : s.ip, s.port, k_dead_master_tcp_look);
+          if (tcp != TcpState::accepts) {
+            obs = previous;
+            obs.checked = true;
+            obs.reachable = false;
+            obs.error = make_error(tcp == TcpState::refused ? Errc::refused : Errc::timeout,
+                                   "TCP connect to {}:{}: {}", s.ip.empty() ? s.host : s.ip, s.port,
+                                   tcp_state_name(tcp));
+            std::lock_guard lock(mutex);
+            m_obs[i] = std::move(obs);
+            return;
+          }
+        }
         if (fresh_sessions) {
           auto sql = m_env.make_sql();
           if (!sql) {

@@ -40,6 +40,7 @@
 #include "daemon/failover/vip.h"
 #include "daemon/operations/operation_clock.h"
 #include "daemon/remote_shell.h"
+#include "daemon/tcp_probe.h"
 #include "daemon/script_runner.h"
 #include "daemon/sql_session.h"
 
@@ -69,6 +70,9 @@ struct FailoverRequest {
   std::string to;       // --to SERVER: promote this one (must be eligible)
   bool master_ssh_reachable = false;
   bool master_frozen = false;     // detector's "frozen" verdict: the process may wake up
+  // SSH showed nothing listening on the master's port: its mysqld is gone,
+  // the VIP on its host only answers "connection refused".
+  bool master_process_gone = false;
   std::vector<int> master_pids;   // mysqld pids seen over SSH, killed when frozen
   // The monitor's kept SSH session to the dead master's host, if it could
   // be lent: salvage and the frozen-master kill use it instead of a login.
@@ -82,6 +86,10 @@ struct FailoverRequest {
 
 struct FailoverEnv {
   std::function<std::unique_ptr<SqlSession>()> make_sql;
+  // A bare TCP connect (daemon/tcp_probe.h). Set: an automatic failover's
+  // look at the dead master is this connect (200 ms), and SQL only if the
+  // port accepts; unset: an SQL connect (Connector/C: at least 1 s).
+  std::function<TcpState(const std::string&, std::uint16_t, std::chrono::milliseconds)> tcp_probe;
   // Waits and polls take time from here (a fake in unit tests).
   OperationClock* clock = &real_operation_clock();
   std::function<std::unique_ptr<RemoteShell>(const ServerConfig&)> make_shell;

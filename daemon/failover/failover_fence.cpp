@@ -10,6 +10,7 @@
 #include "daemon/operations/vip_check.h"
 #include "daemon/server_read.h"
 
+#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -18,13 +19,35 @@ namespace mha::failover_detail {
 
 // --- phase 2 ---------------------------------------------------------------
 bool FailoverRun::fence() {
-  // No replica may reconnect to a master that comes back.
-  // In parallel: an IO thread stuck connecting to a vanished host delays
-  // its STOP until its connect times out (slave_net_timeout), so one wait
-  // for all, not one per replica.
+  // No replica may receive anything more from the old master, nor reconnect
+  // to it when it comes back. Each IO thread is ended with KILL first: STOP
+  // alone kicks a thread blocked on a vanished master's socket, misses, and
+  // kicks again after 2 s (measured: 2.0 s per STOP with the link cut, 20 ms
+  // for KILL). Once the killed thread is gone the STOP is immediate and
+  // keeps it stopped; a STOP issued while it is still exiting can miss its
+  // wake-up and wait the 2 s again, hence the short wait in between.
+  // In parallel: one wait for all, not one per replica.
   std::vector<Result<void>> stopped(m_alive.size(), Result<void>{});
-  run_parallel(m_alive.size(),
-               [&](std::size_t k) { stopped[k] = execute(m_alive[k], flavor(m_alive[k]).stop_io_thread_sql()); });
+  run_parallel(m_alive.size(), [&](std::size_t k) {
+    const std::size_t i = m_alive[k];
+    auto io_threads = [&] {
+      std::vector<std::uint64_t> ids;
+      if (auto s = session(i))
+        if (auto rows = (*s)->query(flavor(i).io_thread_ids_sql()))
+          for (const auto& row : rows->rows)
+            if (!row.empty() && row[0])
+              if (std::uint64_t id = std::strtoull(row[0]->c_str(), nullptr, 10); id != 0) ids.push_back(id);
+      return ids;
+    };
+    auto ids = io_threads();
+    for (auto id : ids) (void)execute(i, Flavor::kill_connection_sql(id));
+    const auto until = m_clock.now() + k_io_thread_exit_wait;
+    while (!ids.empty() && m_clock.now() < until) {
+      m_clock.sleep_for(k_io_thread_exit_poll);
+      ids = io_threads();
+    }
+    stopped[k] = execute(i, flavor(i).stop_io_thread_sql());
+  });
   std::vector<std::size_t> kept;
   for (std::size_t k = 0; k < m_alive.size(); ++k) {
     const std::size_t i = m_alive[k];
@@ -45,7 +68,15 @@ bool FailoverRun::fence() {
 
   const ServerConfig& old = server(m_dead);
   bool vip_off = false;  // confirmed off the old master's host
-  if (m_env.vip) {
+  // Nothing can write through the VIP to a mysqld that is gone (or that is
+  // killed below): the address moves in one step at promotion. With a
+  // shutdown_script, MHA's order (VIP off, then power off) is kept.
+  m_vip_release_deferred = m_env.vip && m_ssh_reachable && !m_env.shutdown &&
+                           (m_request.master_process_gone || m_request.master_frozen);
+  if (m_vip_release_deferred) {
+    step(fmt::format("The VIP stays on {} until the new master takes writes (its mysqld is {}).", address(old),
+                     m_request.master_frozen ? "killed below" : "gone"));
+  } else if (m_env.vip) {
     VipOutcome v = m_env.vip->release(old, m_ssh_reachable);
     vip_off = v.ok && !v.warning;
     if (!v.ok && !v.warning)

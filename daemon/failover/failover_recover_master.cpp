@@ -124,8 +124,29 @@ bool FailoverRun::recover_master() {
     else note(fmt::format("cannot read the GTIDs of '{}': replicas will not be waited for", name(n)));
   }
 
-  if (m_env.vip) {
-    VipOutcome v = m_env.vip->acquire(server(m_dead), server(n));
+  move_vip();
+  m_phase_detail = fmt::format("'{}' promoted{}", name(n),
+                               m_new_master_gtids.empty() ? "" : " at " + m_new_master_gtids);
+  return true;
+}
+
+void FailoverRun::move_vip() {
+  if (!m_env.vip) return;
+  const std::size_t n = *m_new;
+  const ServerConfig& old = server(m_dead);
+  auto release = [&] {
+    VipOutcome v = m_env.vip->release(old, m_ssh_reachable);
+    if (!v.ok && !v.warning)
+      note(fmt::format("VIP not taken off '{}': {}; its mysqld is gone, so clients there are refused; mhad "
+                       "removes it when it sees it (fence of the old master)",
+                       old.name, v.detail));
+    else if (v.warning)
+      note(fmt::format("VIP release on '{}' warned: {}", old.name, v.detail));
+    else
+      step(fmt::format("Invalidated master IP address on {} ({}).", address(old), v.detail));
+  };
+  auto acquire = [&] {
+    VipOutcome v = m_env.vip->acquire(old, server(n));
     if (!v.ok && !v.warning) {
       m_vip_failed = true;
       note(fmt::format("VIP not moved to '{}': {}", name(n), v.detail));
@@ -133,10 +154,17 @@ bool FailoverRun::recover_master() {
       if (v.warning) note(fmt::format("VIP move to '{}' warned: {}", name(n), v.detail));
       step(fmt::format("{}: OK: Activated master IP address ({}).", address(server(n)), v.detail));
     }
+  };
+  if (!m_vip_release_deferred) return acquire();
+  // One step: on the new host first (with its gratuitous ARP) where each
+  // side acts on its own host only, so the address is never unheld.
+  if (m_env.vip->acquire_before_release()) {
+    acquire();
+    release();
+  } else {
+    release();
+    acquire();
   }
-  m_phase_detail = fmt::format("'{}' promoted{}", name(n),
-                               m_new_master_gtids.empty() ? "" : " at " + m_new_master_gtids);
-  return true;
 }
 
 // Just before the new master takes writes. A crashed mysqld restarted by

@@ -28,6 +28,12 @@ constexpr std::size_t k_parallel_checks = 8;
 
 // The check phase's look at the dead master (see read_servers).
 constexpr milliseconds k_dead_master_look{1000};
+constexpr milliseconds k_dead_master_tcp_look{200};
+
+// After KILL of a replica's IO thread: how long to wait for it to be gone
+// (it takes ~20 ms), and how often to look, before its STOP.
+constexpr milliseconds k_io_thread_exit_wait{1000};
+constexpr milliseconds k_io_thread_exit_poll{10};
 
 inline std::string address(const ServerConfig& server) { return server_address(server); }
 
@@ -146,6 +152,10 @@ class FailoverRun {
   // --- phase 5, finish (failover_recover_replicas.cpp) --------------------
   bool finish();
 
+  // VIP onto the new master (and, when deferred, off the old one) right
+  // after it became writable.
+  void move_vip();
+
   // The failover is complete only when clients reach the new master.
   void verify_vip();
 
@@ -166,6 +176,11 @@ class FailoverRun {
   bool m_powered_off = false;
   bool m_killed = false;
   bool m_vip_failed = false;
+  // The VIP stays on the old host until the new master is writable: with
+  // its mysqld gone (or killed) it only answers "connection refused", which
+  // clients retry at once, while an address nobody holds costs each client
+  // its whole connect timeout.
+  bool m_vip_release_deferred = false;
   bool m_loss_possible = false;
   std::string m_salvaged_sql;
   std::string m_new_master_gtids;

@@ -39,6 +39,10 @@ class Vip {
   // answers SSH (MHA: --command=stopssh vs stop).
   virtual VipOutcome release(const ServerConfig& old_master, bool ssh_reachable) = 0;
   virtual VipOutcome acquire(const ServerConfig& old_master, const ServerConfig& new_master) = 0;
+  // Whether acquire() on the new host may run before release() on the old
+  // one: true when each acts on its own host only (ShellVip). A script may
+  // move one address through an API, so its stop must come first.
+  virtual bool acquire_before_release() const { return false; }
   // One line for status/verify/logs: the mechanism and, when known, the
   // server the VIP was last placed on by this object.
   virtual std::string describe() const = 0;
@@ -68,6 +72,7 @@ class ShellVip final : public Vip {
 
   VipOutcome release(const ServerConfig& old_master, bool ssh_reachable) override;
   VipOutcome acquire(const ServerConfig& old_master, const ServerConfig& new_master) override;
+  bool acquire_before_release() const override { return true; }
   std::string describe() const override;
 
   // The shell command texts (one SSH command each), for tests and logs.

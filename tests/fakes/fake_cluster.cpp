@@ -473,8 +473,18 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
                            std::to_string(p.time), "", p.info.empty() ? SqlValue() : SqlValue(p.info)});
     return rows;
   }
+  if (sql == flavor.io_thread_ids_sql()) {
+    Rows rows;
+    rows.columns = {"ID"};
+    if (s.io != "No") rows.rows.push_back({std::to_string(k_io_thread_id_base + index)});
+    return rows;
+  }
   if (starts_with(sql, "KILL CONNECTION ")) {
     const auto id = std::stoull(sql.substr(16));
+    if (id == k_io_thread_id_base + index && s.io != "No") {  // the IO thread ends; its config stays
+      s.io = "No";
+      return Rows{};
+    }
     auto it = std::find_if(s.processes.begin(), s.processes.end(), [&](const auto& p) { return p.id == id; });
     if (it == s.processes.end()) return make_error(Errc::sql, "Unknown thread id: {}", id);
     s.processes.erase(it);
@@ -517,8 +527,9 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
 VipOutcome FakeVip::release(const ServerConfig& old_master, bool ssh_reachable) {
   std::lock_guard lock(m_cluster.mutex);
   m_cluster.events.push_back(fmt::format("vip: release {} ssh={}", old_master.name, ssh_reachable ? 1 : 0));
-  if (release_outcome.ok) holder.clear();
-  if (release_outcome.ok && moves) m_cluster.vip_holder.clear();
+  // As `ip addr del` on the old host: the address goes only from there.
+  if (release_outcome.ok && holder == old_master.name) holder.clear();
+  if (release_outcome.ok && moves && m_cluster.vip_holder == old_master.name) m_cluster.vip_holder.clear();
   return release_outcome;
 }
 

@@ -172,6 +172,9 @@ class FakeOperationClock final : public OperationClock {
   MonoTime m_now = MonoTime{} + std::chrono::hours(1);
 };
 
+// Server i's replication IO thread has processlist id k_io_thread_id_base + i.
+constexpr std::uint64_t k_io_thread_id_base = 9000;
+
 class FakeVip final : public Vip {
  public:
   explicit FakeVip(FakeCluster& cluster) : m_cluster(cluster) {}
@@ -181,9 +184,12 @@ class FakeVip final : public Vip {
   // false: reports success but the address stays where it was (a broken
   // master_ip_failover_script that exits 0).
   bool moves = true;
+  // As ShellVip (each side acts on its own host) or as a script (false).
+  bool acquire_first = false;
 
   VipOutcome release(const ServerConfig& old_master, bool ssh_reachable) override;
   VipOutcome acquire(const ServerConfig& old_master, const ServerConfig& new_master) override;
+  bool acquire_before_release() const override { return acquire_first; }
   std::string describe() const override { return holder; }
 
  private:

@@ -467,21 +467,45 @@ TEST_CASE("config: an empty mhad.toml and no clusters are valid, with a warning"
   CHECK(load.config->daemon.admin_group == "mhad-admin");
   CHECK(load.config->daemon.worker_threads == 8);
   CHECK(load.config->daemon.log_level == mha::LogLevel::info);
+  CHECK(load.config->daemon.metrics_listen.empty());
 }
 
 TEST_CASE("config: [daemon] keys", "[config]") {
   auto load = load_config_from_strings(
       "[daemon]\nsocket = \"/tmp/m.sock\"\nstate_dir = \"/tmp/state\"\nsocket_group = \"ops\"\nadmin_group = \"dba\"\n"
       "worker_threads = 2\n"
-      "log_level = \"debug\"\n",
+      "log_level = \"debug\"\nmetrics_listen = \"127.0.0.1:9104\"\n",
       {{"app1.toml", k_servers}});
   REQUIRE(load.config);
+  CHECK(load.config->daemon.metrics_listen == "127.0.0.1:9104");
   CHECK(load.config->daemon.socket == "/tmp/m.sock");
   CHECK(load.config->daemon.state_dir == "/tmp/state");
   CHECK(load.config->daemon.socket_group == "ops");
   CHECK(load.config->daemon.admin_group == "dba");
   CHECK(load.config->daemon.worker_threads == 2);
   CHECK(load.config->daemon.log_level == mha::LogLevel::debug);
+}
+
+TEST_CASE("config: daemon.metrics_listen takes an IPv4 address and a port, or \"\" for off", "[config]") {
+  auto listen = [](const std::string& value) {
+    return load_config_from_strings("[daemon]\nmetrics_listen = " + value + "\n", {{"app1.toml", k_servers}});
+  };
+  CHECK(listen(R"("0.0.0.0:9104")").config->daemon.metrics_listen == "0.0.0.0:9104");
+  CHECK(listen(R"("10.1.2.3:65535")").config->daemon.metrics_listen == "10.1.2.3:65535");
+  CHECK(listen(R"("")").config->daemon.metrics_listen.empty());
+  const std::string expected =
+      R"(mhad.toml:2:18: daemon.metrics_listen: expected "host:port" with an IPv4 address and a port from 1 to )"
+      R"(65535, like "127.0.0.1:9104" (empty: off), found )";
+  for (const char* bad : {R"("9104")", R"("localhost:9104")", R"("127.0.0.1:0")", R"("127.0.0.1:65536")",
+                          R"("127.0.0.1:")", R"("::1:9104")", R"("[::1]:9104")", R"("192.1683.74:9104")", R"("127.0.0.1:09104")"}) {
+    auto load = listen(bad);
+    CHECK_FALSE(load.config);
+    REQUIRE(load.errors.size() == 1);
+    CHECK(load.errors[0] == expected + bad);
+  }
+  auto number = listen("9104");
+  REQUIRE(number.errors.size() == 1);
+  CHECK(number.errors[0] == expected + "integer 9104");
 }
 
 TEST_CASE("config: clusters are named by file stem or name, sorted, non-.toml files ignored", "[config]") {
@@ -705,6 +729,7 @@ socket_group = "ops"
 admin_group = "dba"
 worker_threads = 3
 log_level = "debug"
+metrics_listen = "0.0.0.0:9200"
 
 [defaults]
 ping_interval = "1500ms"
@@ -728,6 +753,7 @@ on_unfenced_master = "abort"
 ssh_known_hosts = "/etc/mhad/known_hosts"
 ssh_host_key_checking = "accept-new"
 keep_ssh_session = false
+replica_host_check = false
 running_seconds_limit = "5s"
 running_updates_limit = 0
 seconds_behind_master = "1h"

@@ -129,8 +129,14 @@ TEST_CASE("failover promotes the candidate and repoints the other replica", "[fa
   // The check only reads.
   CHECK(fx.cluster.actions("slave1", "check").empty());
   CHECK(fx.cluster.actions("slave2", "check").empty());
-  CHECK(fx.cluster.actions("slave1", "fence") == Strings{f.stop_io_thread_sql()});
-  CHECK(fx.cluster.actions("slave2", "fence") == Strings{f.stop_io_thread_sql()});
+  // The IO thread is ended with KILL (STOP alone waits 2 s on a blocked one), then stopped.
+  // then, once it is gone (looked up again), stopped.
+  CHECK(fx.cluster.actions("slave1", "fence") ==
+        Strings{f.io_thread_ids_sql(), Flavor::kill_connection_sql(k_io_thread_id_base + 1), f.io_thread_ids_sql(),
+                f.stop_io_thread_sql()});
+  CHECK(fx.cluster.actions("slave2", "fence") ==
+        Strings{f.io_thread_ids_sql(), Flavor::kill_connection_sql(k_io_thread_id_base + 2), f.io_thread_ids_sql(),
+                f.stop_io_thread_sql()});
   CHECK(fx.cluster.actions("slave1", "recover_master") ==
         Strings{fx.wait(120), f.stop_replica_sql(), f.reset_replica_all_sql(), "SET GLOBAL read_only=0"});
   CHECK(fx.cluster.actions("slave2", "recover_master").empty());
@@ -230,6 +236,49 @@ TEST_CASE("failover salvages the dead master's binlog and applies it before writ
   }
   // slave1 was caught up to slave2's 121 before the salvaged events.
   CHECK(fx.cluster.actions("slave2", "recover_master") == Strings{fx.wait(121)});
+}
+
+TEST_CASE("a crashed master's VIP moves in one step when the new master takes writes", "[failover]") {
+  // Its mysqld is gone (nothing listens), its host answers SSH: the VIP
+  // there only refuses connections, so it stays until promotion, and then
+  // it is put on the new master first (built-in VIP) or taken off first
+  // (a script, which may move one address through an API).
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  const bool acquire_first = GENERATE(true, false);
+  Fixture fx(kind);
+  fx.vip.acquire_first = acquire_first;
+  fx.request.master_ssh_reachable = true;
+  fx.request.master_process_gone = true;
+  auto report = fx.run();
+  INFO(report.text());
+  REQUIRE(report.result == FailoverResult::completed);
+  const int stopped_io = fx.cluster.event_index("slave1: " + fx.flavor().stop_io_thread_sql());
+  const int unfenced = fx.cluster.event_index("slave1: SET GLOBAL read_only=0");
+  const int released = fx.cluster.event_index("vip: release master ssh=1");
+  const int acquired = fx.cluster.event_index("vip: acquire master -> slave1");
+  REQUIRE(stopped_io >= 0);
+  REQUIRE(released >= 0);
+  REQUIRE(acquired >= 0);
+  CHECK(unfenced < released);
+  CHECK(unfenced < acquired);
+  if (acquire_first) CHECK(acquired < released);
+  else CHECK(released < acquired);
+  CHECK(fx.vip.holder == "slave1");
+}
+
+TEST_CASE("a master whose process is not known gone loses the VIP before anyone is writable", "[failover]") {
+  Fixture fx(FlavorKind::mariadb);
+  fx.vip.acquire_first = true;
+  fx.request.master_ssh_reachable = true;
+  fx.request.master_process_gone = false;
+  auto report = fx.run();
+  INFO(report.text());
+  REQUIRE(report.result == FailoverResult::completed);
+  const int released = fx.cluster.event_index("vip: release master ssh=1");
+  const int unfenced = fx.cluster.event_index("slave1: SET GLOBAL read_only=0");
+  REQUIRE(released >= 0);
+  CHECK(released < unfenced);
+  CHECK(fx.vip.holder == "slave1");
 }
 
 TEST_CASE("failover without SSH to the master reads no binlog and says writes may be lost", "[failover]") {
@@ -445,6 +494,44 @@ TEST_CASE("failover refuses a master that answers SQL", "[failover]") {
   CHECK(fx.cluster.actions("master").empty());
   CHECK(fx.cluster.actions("slave1").empty());
   CHECK(fx.cluster.actions("slave2").empty());
+}
+
+TEST_CASE("an automatic failover looks at the dead master with a TCP connect, SQL only if it accepts",
+          "[failover]") {
+  Fixture fx(FlavorKind::mariadb);
+  std::vector<std::string> probed;
+  SECTION("the port does not accept: no SQL connect to the dead master, the failover goes on") {
+    fx.env.tcp_probe = [&](const std::string& host, std::uint16_t, std::chrono::milliseconds timeout) {
+      probed.push_back(host + " " + std::to_string(timeout.count()));
+      return TcpState::timeout;
+    };
+    auto report = fx.run();
+    INFO(report.text());
+    CHECK(report.result == FailoverResult::completed);
+    CHECK(probed == Strings{"192.168.3.74 200"});
+  }
+  SECTION("the port accepts and the master answers SQL: refused, nothing changed") {
+    fx.cluster.server("master").alive = true;
+    fx.env.tcp_probe = [&](const std::string& host, std::uint16_t, std::chrono::milliseconds) {
+      probed.push_back(host);
+      return TcpState::accepts;
+    };
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::refused);
+    CHECK(report.refusal == "master 'master' answers: it is not dead; use mhactl switchover");
+    CHECK(fx.cluster.actions("slave1").empty());
+  }
+  SECTION("a manual failover always asks SQL") {
+    fx.request.manual = true;
+    fx.cluster.server("master").alive = true;
+    fx.env.tcp_probe = [&](const std::string& host, std::uint16_t, std::chrono::milliseconds) {
+      probed.push_back(host);
+      return TcpState::timeout;
+    };
+    auto report = fx.run();
+    CHECK(report.result == FailoverResult::refused);
+    CHECK(probed.empty());
+  }
 }
 
 TEST_CASE("failover refuses a master that denies access: it runs", "[failover]") {

@@ -4,6 +4,16 @@
 #include <catch2/catch.hpp>
 
 #include "daemon/detection/failure_detector.h"
+#include "daemon/detection/replica_host_probe.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
 
 using namespace mha;
 using namespace std::chrono_literals;
@@ -196,6 +206,112 @@ TEST_CASE("a vanished host with one replica still connected is not dead", "[dete
   fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
   fx.detector.on_host(fx.host(fx.t0 + 3s, false, std::nullopt));
   CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 3s)));
+}
+
+TEST_CASE("replica hosts that cannot connect to the master, SSH silent: dead_host at the first failure", "[detector]") {
+  // The link is cut: the IO threads still look connected (they wait for
+  // slave_net_timeout), but a fresh TCP connect from each replica's host
+  // times out, as does mhad's own; the host is silent on SSH.
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::timeout, Errc::timeout);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica_host("slave1", TcpState::timeout, fx.t0 + 10ms);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 600ms)));  // slave2's host has not answered yet
+  fx.detector.on_replica_host("slave2", TcpState::timeout, fx.t0 + 10ms);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 600ms)));  // SSH to the master's host has not failed yet
+  fx.detector.on_host(fx.host(fx.t0 + 1s, false, std::nullopt));
+  auto change = fx.detector.evaluate(fx.t0 + 1s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead_host);
+  CHECK(fx.detector.failures() == 1);
+  bool named = false;
+  for (const auto& e : change->evidence) named = named || e.find("TCP from its host: timeout") != std::string::npos;
+  CHECK(named);
+}
+
+TEST_CASE("a master that one replica's host still connects to is never dead, only unreachable_from_manager",
+          "[detector]") {
+  // mhad <-> master cut only: mhad's connect and SSH time out, the IO
+  // threads hear nothing new (no writes, long heartbeat period), but the
+  // replicas' hosts reach the port.
+  Fixture fx;
+  for (int i = 0; i < 8; ++i) {
+    fx.fail(fx.t0 + i * 1s, TcpState::timeout, Errc::timeout);
+    fx.detector.on_replica("slave1", fx.replica(fx.t0 + i * 1s, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+    fx.detector.on_replica("slave2", fx.replica(fx.t0 + i * 1s, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+    fx.detector.on_replica_host("slave1", TcpState::timeout, fx.t0 + i * 1s);
+    fx.detector.on_replica_host("slave2", TcpState::accepts, fx.t0 + i * 1s);
+    fx.detector.on_host(fx.host(fx.t0 + i * 1s, false, std::nullopt));
+    auto change = fx.detector.evaluate(fx.t0 + i * 1s + 500ms);
+    CHECK(fx.detector.verdict() != Verdict::dead);
+    CHECK(fx.detector.verdict() != Verdict::dead_host);
+    (void)change;
+  }
+  CHECK(fx.detector.verdict() == Verdict::unreachable_from_manager);
+}
+
+TEST_CASE("a frozen master is dead (frozen) although the replicas' hosts still connect to its port", "[detector]") {
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::accepts, Errc::timeout);
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica_host("slave1", TcpState::accepts, fx.t0 + 10ms);
+  fx.detector.on_replica_host("slave2", TcpState::accepts, fx.t0 + 10ms);
+  fx.detector.on_host(fx.host(fx.t0 + 20ms, true, true, "Tl"));
+  auto change = fx.detector.evaluate(fx.t0 + 20ms);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead);
+  CHECK(change->frozen);
+}
+
+TEST_CASE("replica-host probe: command quoting and output parsing", "[detector]") {
+  const std::string command = replica_host_probe_command("10.0.0.5", 3306, 800ms);
+  CHECK(command.find("timeout 0.800 bash -c") == 0);
+  CHECK(command.find("'10.0.0.5' '3306'") != std::string::npos);
+  CHECK(parse_replica_host_probe(CommandResult{0, "mhad-tcp 0\n", ""}) == TcpState::accepts);
+  CHECK(parse_replica_host_probe(CommandResult{0, "mhad-tcp 124\n", ""}) == TcpState::timeout);
+  CHECK(parse_replica_host_probe(
+            CommandResult{0, "bash: connect: Connection refused\nbash: line 1: /dev/tcp/10.0.0.5/3306: Connection "
+                             "refused\nmhad-tcp 1\n",
+                          ""}) == TcpState::refused);
+  CHECK(parse_replica_host_probe(CommandResult{0, "bash: connect: No route to host\nmhad-tcp 1\n", ""}) ==
+        TcpState::unreachable);
+  CHECK(parse_replica_host_probe(CommandResult{0, "sh: 1: timeout: not found\nmhad-tcp 127\n", ""}) ==
+        TcpState::unknown);
+  CHECK(parse_replica_host_probe(CommandResult{0, "garbage", ""}) == TcpState::unknown);
+}
+
+TEST_CASE("replica-host probe: the real command through /bin/sh against a local port", "[detector]") {
+  // A listening socket on loopback accepts; a closed port refuses; hostile
+  // address text runs nothing.
+  auto sh = [](const std::string& command) {
+    std::string out;
+    FILE* p = ::popen(command.c_str(), "r");
+    REQUIRE(p != nullptr);
+    char buf[512];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int status = ::pclose(p);
+    return CommandResult{WEXITSTATUS(status), out, ""};
+  };
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 4) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::uint16_t port = ntohs(addr.sin_port);
+  CHECK(parse_replica_host_probe(sh(replica_host_probe_command("127.0.0.1", port, 800ms))) == TcpState::accepts);
+  ::close(listener);
+  CHECK(parse_replica_host_probe(sh(replica_host_probe_command("127.0.0.1", port, 800ms))) == TcpState::refused);
+  const auto marker = std::filesystem::temp_directory_path() / "mhad-probe-injection";
+  std::filesystem::remove(marker);
+  (void)sh(replica_host_probe_command("$(touch " + marker.string() + ")`touch " + marker.string() + "`", port, 300ms));
+  CHECK_FALSE(std::filesystem::exists(marker));
 }
 
 TEST_CASE("no verdict while no replica answers the manager either", "[detector]") {

@@ -1,0 +1,133 @@
+// Speed must not buy false failovers: each partition of bench/partitions,
+// once, on a netns sandbox with the replicas' heartbeats slowed to 30 s (as
+// production's default slave_net_timeout / 2) and no write load, so that
+// the replicas' IO threads prove nothing and only the other opinions (the
+// replicas' hosts, SSH) keep mhad from failing over. Every partition is
+// undone by the test, also when it fails.
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <thread>
+
+#include "integration/netns_support.h"
+
+using namespace mha;
+using namespace mha::it;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+// Runs `undo` when it leaves scope: a partition never outlives its test.
+struct Undo {
+  std::function<void()> undo;
+  ~Undo() {
+    if (undo) undo();
+  }
+};
+
+// Watches mhad for `how_long`: every verdict seen, and whether any server
+// other than the master became writable.
+struct Watch {
+  std::set<std::string> verdicts;
+  bool failed_over = false;
+};
+
+Watch watch(Mhad& mhad, std::chrono::seconds how_long) {
+  Watch w;
+  const auto until = std::chrono::steady_clock::now() + how_long;
+  while (std::chrono::steady_clock::now() < until) {
+    auto s = mhad.status();
+    if (s.is_object()) {
+      w.verdicts.insert(verdict_of(s));
+      if (!s["clusters"][0]["last_failover"].is_null()) w.failed_over = true;
+    }
+    std::this_thread::sleep_for(250ms);
+  }
+  return w;
+}
+
+void slow_heartbeats() {
+  for (int i = 1; i <= 2; ++i)
+    sql(i, "STOP SLAVE; CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD = 30; START SLAVE");
+}
+
+}  // namespace
+
+TEST_CASE("netns partitions: none of them fails over (mhad <-> master, mhad <-> a replica, master <-> replicas, "
+          "mhad isolated, a slow master)",
+          "[integration][netns][partition]") {
+  NetnsSandbox sandbox;
+  Mhad mhad(k_netns_dir + "/mhad");
+  start_with_vip(mhad, sandbox);
+  slow_heartbeats();
+  const std::string manager = sandbox.env.at("MHA_SANDBOX_MANAGER_ADDR");
+  auto in_ns = [&](int host, const std::string& command) {
+    return run("ip netns exec " + sandbox.ns(host) + " " + command).exit_code == 0;
+  };
+  auto healthy_again = [&] {
+    return wait_until(30s, [&] {
+      auto s = mhad.status();
+      return s.is_object() && s["clusters"][0]["health"] == "ok" &&
+             (verdict_of(s) == "healthy" || verdict_of(s) == "alive");
+    });
+  };
+
+  SECTION("mhad <-> the master's host cut (SQL and SSH): unreachable_from_manager, the replicas' hosts reach it") {
+    const std::string rule = "INPUT -s " + manager + " -j DROP";
+    REQUIRE(in_ns(0, "iptables -I " + rule));
+    Undo undo{[&] { in_ns(0, "iptables -D " + rule); }};
+    Watch w = watch(mhad, 20s);
+    INFO(mhad.log());
+    CHECK_FALSE(w.failed_over);
+    CHECK_FALSE(w.verdicts.count("dead"));
+    CHECK_FALSE(w.verdicts.count("dead_host"));
+    CHECK(verdict_of(mhad.status()) == "unreachable_from_manager");
+    CHECK(mhad.log().find("TCP from its host: accepts") != std::string::npos);
+  }
+  SECTION("mhad <-> one replica cut: no verdict about the master") {
+    const std::string rule = "INPUT -s " + manager + " -j DROP";
+    REQUIRE(in_ns(1, "iptables -I " + rule));
+    Undo undo{[&] { in_ns(1, "iptables -D " + rule); }};
+    Watch w = watch(mhad, 15s);
+    CHECK_FALSE(w.failed_over);
+    CHECK(w.verdicts == std::set<std::string>{"healthy"});
+  }
+  SECTION("master <-> replicas cut, mhad still sees the master: no failover, the replicas' state is reported") {
+    const std::string rule = "INPUT -s 10.231.0.12,10.231.0.13 -j DROP";
+    REQUIRE(in_ns(0, "iptables -I " + rule));
+    Undo undo{[&] { in_ns(0, "iptables -D " + rule); }};
+    Watch w = watch(mhad, 15s);
+    INFO(mhad.log());
+    CHECK_FALSE(w.failed_over);
+    CHECK(w.verdicts == std::set<std::string>{"healthy"});
+    // slave_net_timeout = 4 in the sandbox: the IO threads give up and say so.
+    CHECK(mhad.status()["clusters"][0]["health"] != "ok");
+  }
+  SECTION("mhad isolated from every server: it cannot fence, so it does not act") {
+    const std::string rule = "INPUT -s " + manager + " -j DROP";
+    for (int i = 0; i < 3; ++i) REQUIRE(in_ns(i, "iptables -I " + rule));
+    Undo undo{[&] {
+      for (int i = 0; i < 3; ++i) in_ns(i, "iptables -D " + rule);
+    }};
+    Watch w = watch(mhad, 20s);
+    INFO(mhad.log());
+    CHECK_FALSE(w.failed_over);
+    CHECK_FALSE(w.verdicts.count("dead"));
+    CHECK_FALSE(w.verdicts.count("dead_host"));
+  }
+  SECTION("a slow master (800 ms delay on its link) is alive: no failover") {
+    REQUIRE(in_ns(0, "tc qdisc add dev eth0 root netem delay 800ms"));
+    Undo undo{[&] { in_ns(0, "tc qdisc del dev eth0 root"); }};
+    Watch w = watch(mhad, 20s);
+    INFO(mhad.log());
+    CHECK_FALSE(w.failed_over);
+    CHECK_FALSE(w.verdicts.count("dead"));
+    CHECK_FALSE(w.verdicts.count("dead_host"));
+  }
+  // Whatever the section did, the partition is gone now: the master answers again.
+  CHECK(healthy_again());
+  CHECK(sql(0, "SELECT @@read_only") == "0");
+  CHECK(sql(1, "SELECT @@read_only") == "1");
+  CHECK(sql(2, "SELECT @@read_only") == "1");
+}
