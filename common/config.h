@@ -34,7 +34,10 @@ class Secret {
 };
 
 // `text` with every occurrence of the secret replaced by "********" (no-op
-// for an empty secret): what reaches logs, reports and replies.
+// for an empty secret): what reaches logs, reports and replies. Escaped
+// forms are masked too: JSON-escaped, SQL-quoted (backslash escapes and
+// doubled quotes), shell-quoted (single, double, backslashes), URL-encoded,
+// and each of those JSON-escaped (common/config/scrub.cpp).
 std::string scrub(std::string text, const Secret& secret);
 
 enum class PingType { select, connect, insert };
@@ -157,7 +160,11 @@ std::string scrub_secrets(std::string text, const ClusterConfig& cluster);
 struct DaemonConfig {
   std::string socket = "/run/mhad/mhad.sock";
   std::string state_dir = "/var/lib/mhad";
-  std::string admin_group = "mhad";
+  // Members of socket_group may connect and read (status, check, version,
+  // stats); changing a cluster needs root or admin_group, a different group
+  // by default so that being able to look is not being able to fail over.
+  std::string socket_group = "mhad";
+  std::string admin_group = "mhad-admin";
   int worker_threads = 8;          // bounded pool for blocking SQL/SSH work
   LogLevel log_level = LogLevel::info;
   std::string metrics_listen;      // "host:port" serving /metrics (Prometheus); empty: off

@@ -32,6 +32,7 @@ enum class Errc {
   unknown_server,
   permission_denied,
   not_supported,
+  busy,             // control socket: too many clients or requests at once; try again
   // Operator refusals: the command was understood, and the cluster's state
   // says no. The reply's error.code, so tooling can tell them apart.
   operation_in_progress,    // a failover, switchover or rejoin is running
@@ -65,6 +66,7 @@ constexpr std::string_view errc_name(Errc code) {
     case Errc::unknown_server: return "unknown_server";
     case Errc::permission_denied: return "permission_denied";
     case Errc::not_supported: return "not_supported";
+    case Errc::busy: return "busy";
     case Errc::operation_in_progress: return "operation_in_progress";
     case Errc::refused_recent_failover: return "refused_recent_failover";
     case Errc::no_candidate: return "no_candidate";

@@ -41,7 +41,7 @@ std::string seconds_text(milliseconds timeout) {
 
 Error unreachable(std::string_view path, int err) {
   std::string reason = std::strerror(err);
-  if (err == EACCES || err == EPERM) reason += " (are you in group mhad?)";
+  if (err == EACCES || err == EPERM) reason += " (are you in mhad's socket_group, 'mhad' by default?)";
   return make_error(Errc::refused,
                     "cannot connect to mhad at {}: {}; is mhad running? systemctl status mhad", path,
                     reason);

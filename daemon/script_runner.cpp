@@ -1,5 +1,7 @@
 #include "daemon/script_runner.h"
 
+#include "common/config.h"
+
 namespace mha {
 
 std::vector<std::string> split_command(const std::string& command) {
@@ -30,7 +32,20 @@ std::vector<std::string> split_command(const std::string& command) {
 }
 
 ScriptResult run_script(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
-  return run_process(argv, "", environment_without({"NOTIFY_SOCKET"}), timeout);
+  ScriptResult result = run_process(argv, "", environment_without({"NOTIFY_SOCKET"}), timeout);
+  // MHA's script interface passes passwords as --*password=VALUE (the VIP
+  // scripts' --new_master_password, secondary_check_script's
+  // --master_password). A script that echoes its arguments, or fails quoting
+  // them, must not carry them into mhad's log through its output.
+  for (const auto& arg : argv) {
+    const auto eq = arg.find('=');
+    if (!arg.starts_with("--") || eq == std::string::npos || eq + 1 == arg.size()) continue;
+    if (std::string_view(arg).substr(0, eq).find("password") == std::string_view::npos) continue;
+    const Secret secret(arg.substr(eq + 1));
+    result.output = scrub(std::move(result.output), secret);
+    result.error = scrub(std::move(result.error), secret);
+  }
+  return result;
 }
 
 }  // namespace mha

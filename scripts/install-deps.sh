@@ -20,7 +20,8 @@ doc_pkgs=(rpm  # rpmbuild and rpm -qp: tests/rpm/check_rpm.sh
 # Servers and tools the sandbox and the integration tests use.
 test_pkgs=(mariadb-server mariadb-client openssh-server openssh-client
   iproute2 procps systemd iptables
-  python3  # tests/check_include_folders.py
+  python3  # tests/check_include_folders.py, tests/control_socket_test.py
+  passwd util-linux  # tests/control_socket_test.py: useradd/groupadd, setpriv
   iputils-arping  # gratuitous ARP when the built-in VIP moves (netns tests)
   mha4mysql-manager)  # MHA::DBHelper (not in -node), for the MHA master_ip_failover script test
 # Sanitizer and fuzz builds (scripts/sanitize.sh uses GCC's; scripts/fuzz.sh

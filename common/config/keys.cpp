@@ -272,6 +272,7 @@ const std::vector<DaemonKeySpec>& daemon_key_specs() {
   static const std::vector<DaemonKeySpec> specs = {
       {"socket", read_into_daemon<&D::socket, read_path>, shown<&D::socket>},
       {"state_dir", read_into_daemon<&D::state_dir, read_path>, shown<&D::state_dir>},
+      {"socket_group", read_into_daemon<&D::socket_group, read_group>, shown<&D::socket_group>},
       {"admin_group", read_into_daemon<&D::admin_group, read_group>, shown<&D::admin_group>},
       {"worker_threads", read_into_daemon<&D::worker_threads, read_int_in<1, 1024>>, shown<&D::worker_threads>},
       {"log_level", read_into_daemon<&D::log_level, read_log_level>, shown<&D::log_level>},

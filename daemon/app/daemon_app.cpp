@@ -7,6 +7,7 @@
 
 #include <csignal>
 
+#include "common/config/scrub.h"
 #include "common/log.h"
 #include "common/message_ids.h"
 #include "common/version.h"
@@ -38,7 +39,8 @@ int DaemonApp::run() {
 
   ControlServerOptions options;
   options.path = m_config.daemon.socket;
-  options.group = m_config.daemon.admin_group;
+  options.group = m_config.daemon.socket_group;
+  options.admin_group = m_config.daemon.admin_group;
   m_server = std::make_unique<ControlServer>(m_loop, options);
   if (auto r = m_server->start(); !r) {
     log_error({}, "{}", r.error().message);
@@ -51,18 +53,28 @@ int DaemonApp::run() {
       return 1;
     }
   }
-  m_server->add_command("status", [this](auto& rq, auto& peer, auto out) { cmd_status(rq, peer, out); });
-  m_server->add_command("reload", [this](auto& rq, auto& peer, auto out) { cmd_reload(rq, peer, out); });
-  m_server->add_command("failover", [this](auto& rq, auto& peer, auto out) { cmd_failover(rq, peer, out); });
-  m_server->add_command("switchover", [this](auto& rq, auto& peer, auto out) { cmd_switchover(rq, peer, out); });
-  m_server->add_command("rejoin", [this](auto& rq, auto& peer, auto out) { cmd_rejoin(rq, peer, out); });
-  m_server->add_command("maintenance", [this](auto& rq, auto& peer, auto out) { cmd_maintenance(rq, peer, out); });
-  m_server->add_command("check", [this](auto& rq, auto& peer, auto out) { cmd_check(rq, peer, out); });
-  m_server->add_command("version", [this](auto& rq, auto& peer, auto out) { cmd_version(rq, peer, out); });
-  m_server->add_command("stats", [this](auto&, auto&, auto out) {
-    out->ok(json{{"check_delay", m_delays.summary()}, {"checks", m_delays.count()},
-                 {"queued_jobs", m_pool->queued()}, {"clusters", m_monitors.size()}});
-  });
+  // Who may run what is in this table, checked before any handler runs.
+  const CommandSpec read{Access::read, 0};
+  const CommandSpec change{Access::change, 0};
+  // Each check logs in to every server of every cluster: two at once at most.
+  const CommandSpec check{Access::read, 2};
+  m_server->add_command("status", [this](auto& rq, auto& peer, auto out) { cmd_status(rq, peer, out); }, read);
+  m_server->add_command("reload", [this](auto& rq, auto& peer, auto out) { cmd_reload(rq, peer, out); }, change);
+  m_server->add_command("failover", [this](auto& rq, auto& peer, auto out) { cmd_failover(rq, peer, out); }, change);
+  m_server->add_command("switchover", [this](auto& rq, auto& peer, auto out) { cmd_switchover(rq, peer, out); },
+                        change);
+  m_server->add_command("rejoin", [this](auto& rq, auto& peer, auto out) { cmd_rejoin(rq, peer, out); }, change);
+  m_server->add_command("maintenance", [this](auto& rq, auto& peer, auto out) { cmd_maintenance(rq, peer, out); },
+                        change);
+  m_server->add_command("check", [this](auto& rq, auto& peer, auto out) { cmd_check(rq, peer, out); }, check);
+  m_server->add_command("version", [this](auto& rq, auto& peer, auto out) { cmd_version(rq, peer, out); }, read);
+  m_server->add_command(
+      "stats",
+      [this](auto&, auto&, auto out) {
+        out->ok(json{{"check_delay", m_delays.summary()}, {"checks", m_delays.count()},
+                     {"queued_jobs", m_pool->queued()}, {"clusters", m_monitors.size()}});
+      },
+      read);
 
   m_store = std::make_unique<StateStore>(m_config.daemon.state_dir);
   if (auto r = m_store->ensure_dir(); !r)
@@ -291,16 +303,22 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
                    ? ": " + detail["detail"].get<std::string>()
                    : std::string());
   };
-  callbacks.done = [this, cluster, requester, dead_master](const FailoverReport& report) {
+  callbacks.done = [this, cluster, requester, dead_master, ran_with = config](const FailoverReport& report) {
     if (auto it = m_monitors.find(cluster); it != m_monitors.end()) it->second->return_shell(dead_master);
-    on_failover_done(cluster, report, requester);
+    on_failover_done(cluster, report, requester, ran_with);
   };
   start_failover_operation(*m_operations, m_seams, failover_config(cluster, config), *master, request, callbacks);
   return std::nullopt;
 }
 
 void DaemonApp::on_failover_done(const std::string& cluster, const FailoverReport& report,
-                                 std::shared_ptr<Responder> requester) {
+                                 std::shared_ptr<Responder> requester, const ClusterConfig& ran_with) {
+  // The failover scrubs what it writes; server errors quoted in
+  // failed_replicas and notes may still carry a password in some escaped
+  // form, so everything stored, logged, sent to report_script or returned
+  // goes through the scrubber once more here.
+  const json detail = scrub_secrets_json(report.to_json(), ran_with);
+  const std::string text = scrub_secrets(report.text(), ran_with);
   auto& entry = m_states[cluster];
   entry.state.operation.clear();
   entry.state.phase.clear();
@@ -313,7 +331,7 @@ void DaemonApp::on_failover_done(const std::string& cluster, const FailoverRepor
     record.new_master = report.new_master;
     record.result = std::string(failover_result_name(report.result));
     record.duration_ms = report.duration_ms;
-    record.detail = report.to_json();
+    record.detail = detail;
     entry.state.add_failover(std::move(record));
   }
   // Whatever the result: once a new master took writes, the old one must
@@ -343,9 +361,9 @@ void DaemonApp::on_failover_done(const std::string& cluster, const FailoverRepor
                    {"DURATION_MS", std::to_string(report.duration_ms)},
                    {"RESULT", std::string(failover_result_name(report.result))}};
   if (report.result == FailoverResult::completed)
-    log_notice(fields, "{}", report.text());
+    log_notice(fields, "{}", text);
   else
-    log_error(fields, "{}", report.text());
+    log_error(fields, "{}", text);
   if (auto it = m_monitors.find(cluster); it != m_monitors.end()) {
     const auto& config = it->second->config();
     it->second->set_failover_running(false);
@@ -356,25 +374,27 @@ void DaemonApp::on_failover_done(const std::string& cluster, const FailoverRepor
       auto cluster_config = config;
       std::string conf = m_config_path.string();
       auto copy = std::make_shared<FailoverReport>(report);
-      m_pool->submit([cluster_config, conf, copy] {
+      m_pool->submit([cluster_config, conf, copy, text, ran_with] {
         std::string subject = fmt::format("{}: MySQL Master failover {}{}", cluster_config.name, copy->old_master,
                                           copy->new_master.empty() ? "" : " to " + copy->new_master);
         auto result = run_report_script(cluster_config, copy->old_master, copy->new_master, copy->recovered_replicas,
-                                        conf, subject, copy->text());
+                                        conf, subject, text);
+        // The script may print what it read from the config (--conf).
         if (!result.started || result.exit_code != 0)
           log_warning({{"CLUSTER", cluster_config.name}}, "report_script failed: {}",
-                      result.started ? result.output : result.error);
+                      scrub_secrets(scrub_secrets(result.started ? result.output : result.error, ran_with),
+                                    cluster_config));
       });
     }
   }
   if (requester) {
     if (report.result == FailoverResult::completed || report.result == FailoverResult::completed_with_errors)
-      requester->ok(report.to_json());
+      requester->ok(detail);
     else
       requester->fail(Error{report.result == FailoverResult::refused          ? Errc::bad_request
                             : report.result == FailoverResult::needs_operator ? Errc::needs_operator
                                                                               : Errc::internal,
-                            report.refusal.empty() ? report.text() : report.refusal});
+                            report.refusal.empty() ? text : scrub_secrets(report.refusal, ran_with)});
   }
   if (m_stop_requested && !m_operations->any_running()) {
     log_notice({}, "the failover of '{}' has finished: stopping as asked", cluster);
@@ -436,6 +456,10 @@ Result<std::size_t> DaemonApp::reload(std::string_view why) {
   next.daemon.worker_threads = m_config.daemon.worker_threads;
   next.daemon.metrics_listen = m_config.daemon.metrics_listen;
   log_set_level(next.daemon.log_level);
+  // Who may read and who may change follows the new config at once, and a
+  // group created since is found: the socket goes to the (new) socket_group,
+  // a failure is logged with the fix.
+  if (m_server) (void)m_server->set_groups(next.daemon.socket_group, next.daemon.admin_group);
   for (auto& [name, monitor] : m_monitors) monitor->stop();
   m_monitors.clear();
   m_config = std::move(next);
@@ -472,24 +496,8 @@ void DaemonApp::schedule_watchdog(std::chrono::microseconds interval) {
                [this, interval] { schedule_watchdog(interval); });
 }
 
-bool DaemonApp::may_change(const Peer& peer) const {
-  if (peer.uid == 0) return true;
-  const group* gr = ::getgrnam(m_config.daemon.admin_group.c_str());
-  if (gr == nullptr) return false;
-  if (peer.gid == gr->gr_gid) return true;
-  const passwd* pw = ::getpwuid(peer.uid);
-  if (pw == nullptr) return false;
-  for (char** member = gr->gr_mem; member != nullptr && *member != nullptr; ++member)
-    if (std::string_view(*member) == pw->pw_name) return true;
-  return false;
-}
-
 void DaemonApp::cmd_reload(const protocol::Request&, const Peer& peer, std::shared_ptr<Responder> out) {
-  if (!may_change(peer)) {
-    out->fail(make_error(Errc::permission_denied, "reload needs root or group '{}' (you are uid {})",
-                         m_config.daemon.admin_group, peer.uid));
-    return;
-  }
+  if (auto refused = authorise(peer, "reload", "")) return out->fail(*refused);
   auto result = reload(fmt::format("asked by uid {} pid {}", peer.uid, peer.pid));
   if (!result) {
     out->fail(result.error());

@@ -56,7 +56,6 @@ class DaemonApp {
   // What a failover would do right now (daemon/failover/candidate.h).
   nlohmann::json readiness_json_for(const std::string& cluster, const ClusterMonitor& monitor) const;
   void schedule_watchdog(std::chrono::microseconds interval);
-  bool may_change(const Peer& peer) const;
 
   void cmd_status(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
   void cmd_reload(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
@@ -85,8 +84,10 @@ class DaemonApp {
   // The new master's GTIDs when `server` was failed over (rejoin's reference).
   std::string promoted_at_gtids(const std::string& cluster, const std::string& server) const;
   void request_stop(std::string_view why);
+  // ran_with: the cluster's config when the failover started, whose
+  // passwords are scrubbed from what is stored, logged and returned.
   void on_failover_done(const std::string& cluster, const FailoverReport& report,
-                        std::shared_ptr<Responder> requester);
+                        std::shared_ptr<Responder> requester, const ClusterConfig& ran_with);
   void cmd_check(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
   void cmd_version(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
 

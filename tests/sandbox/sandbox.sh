@@ -830,6 +830,7 @@ cmd_gen_config() {
 [daemon]
 socket = "$out/mhad.sock"
 state_dir = "$out/state"
+socket_group = "root"
 admin_group = "root"
 EOF
   {

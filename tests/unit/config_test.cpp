@@ -463,7 +463,8 @@ TEST_CASE("config: an empty mhad.toml and no clusters are valid, with a warning"
                              "clusters.d: no cluster files (*.toml): mhad will monitor nothing until one is added"});
   CHECK(load.config->daemon.socket == "/run/mhad/mhad.sock");
   CHECK(load.config->daemon.state_dir == "/var/lib/mhad");
-  CHECK(load.config->daemon.admin_group == "mhad");
+  CHECK(load.config->daemon.socket_group == "mhad");
+  CHECK(load.config->daemon.admin_group == "mhad-admin");
   CHECK(load.config->daemon.worker_threads == 8);
   CHECK(load.config->daemon.log_level == mha::LogLevel::info);
   CHECK(load.config->daemon.metrics_listen.empty());
@@ -471,13 +472,15 @@ TEST_CASE("config: an empty mhad.toml and no clusters are valid, with a warning"
 
 TEST_CASE("config: [daemon] keys", "[config]") {
   auto load = load_config_from_strings(
-      "[daemon]\nsocket = \"/tmp/m.sock\"\nstate_dir = \"/tmp/state\"\nadmin_group = \"dba\"\nworker_threads = 2\n"
+      "[daemon]\nsocket = \"/tmp/m.sock\"\nstate_dir = \"/tmp/state\"\nsocket_group = \"ops\"\nadmin_group = \"dba\"\n"
+      "worker_threads = 2\n"
       "log_level = \"debug\"\nmetrics_listen = \"127.0.0.1:9104\"\n",
       {{"app1.toml", k_servers}});
   REQUIRE(load.config);
   CHECK(load.config->daemon.metrics_listen == "127.0.0.1:9104");
   CHECK(load.config->daemon.socket == "/tmp/m.sock");
   CHECK(load.config->daemon.state_dir == "/tmp/state");
+  CHECK(load.config->daemon.socket_group == "ops");
   CHECK(load.config->daemon.admin_group == "dba");
   CHECK(load.config->daemon.worker_threads == 2);
   CHECK(load.config->daemon.log_level == mha::LogLevel::debug);
@@ -723,6 +726,7 @@ TEST_CASE("config: render_effective_config output is pinned by fixtures", "[conf
     const std::string main = R"([daemon]
 socket = "/tmp/x.sock"
 state_dir = "/srv/mhad"
+socket_group = "ops"
 admin_group = "dba"
 worker_threads = 3
 log_level = "debug"

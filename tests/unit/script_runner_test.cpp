@@ -36,3 +36,17 @@ TEST_CASE("a missing script is reported, not run", "[script]") {
   CHECK_FALSE(r.started);
   CHECK(r.error == "cannot run '/nonexistent/check': No such file or directory");
 }
+
+TEST_CASE("a password passed as --*password=VALUE never comes back in the script's output", "[script]") {
+  // As a secondary_check_script that echoes its arguments would, and one
+  // that quotes it URL-encoded in an error.
+  auto r = run_script({"/bin/sh", "-c", "echo \"args: $*\"; echo 'url: mysql://u:s%40cret@h' >&2", "sh",
+                       "--master_host=db1", "--master_password=s@cret"},
+                      5s);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("s@cret") == std::string::npos);
+  CHECK(r.output.find("s%40cret") == std::string::npos);
+  CHECK(r.output.find("--master_password=********") != std::string::npos);
+  CHECK(r.output.find("mysql://u:********@h") != std::string::npos);
+  CHECK(r.output.find("--master_host=db1") != std::string::npos);
+}
