@@ -16,6 +16,7 @@ test_pkgs=(mariadb-server mariadb-client openssh-server openssh-client
   iproute2 procps systemd iptables
   python3  # tests/check_include_folders.py
   iputils-arping  # gratuitous ARP when the built-in VIP moves (netns tests)
+  openssl  # the sandbox's TLS certificates (sandbox.sh start --tls)
   mha4mysql-manager)  # MHA::DBHelper (not in -node), for the MHA master_ip_failover script test
 
 missing=()
