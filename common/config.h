@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/log.h"  // LogLevel and log_level_name() live there (do not redefine)
+#include "common/tls.h"
 
 namespace mha {
 
@@ -77,6 +78,16 @@ struct ServerConfig {
   std::string client_libdir;        // MHA: client_libdir
   bool disable_log_bin = false;     // MHA: disable_log_bin
   std::string node_label;           // MHA: node_label (cosmetic)
+  // TLS (the MySQL client's ssl-mode, ssl-ca, ssl-cert, ssl-key), inherited
+  // like port. mhad connects to this server with them, and CHANGE MASTER on
+  // this server as a replica uses them for its replication connection, so
+  // the paths must exist on mhad's host and on this server's host.
+  SslMode ssl_mode = SslMode::disabled;
+  std::string ssl_ca;
+  std::string ssl_cert;
+  std::string ssl_key;
+
+  TlsSettings tls() const { return TlsSettings{ssl_mode, ssl_ca, ssl_cert, ssl_key}; }
 };
 
 struct VipConfig {

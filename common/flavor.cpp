@@ -142,6 +142,10 @@ std::string Flavor::inventory_variables_sql() {
          "'rpl_semi_sync_source_timeout','slave_net_timeout','replica_net_timeout','max_connections')";
 }
 
+std::string Flavor::tls_status_sql() {
+  return "SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_version','Ssl_cipher')";
+}
+
 std::string Flavor::replica_hosts_sql() const {
   if (is_mysql() && m_version.at_least(8, 0, 22)) return "SHOW REPLICAS";
   return "SHOW SLAVE HOSTS";
@@ -215,6 +219,7 @@ std::string Flavor::change_master_sql(const ReplicationSource& source) const {
   std::string head = fmt::format("{} TO {}_HOST={}, {}_PORT={}, {}_USER={}{}",
                                  new_syntax ? "CHANGE REPLICATION SOURCE" : "CHANGE MASTER", word,
                                  sql_quote(source.host), word, source.port, word, sql_quote(source.user), password);
+  if (tls_required(source.tls.mode)) head += ", " + tls_source_clauses(source.tls);
   if (is_mariadb()) return head + ", MASTER_USE_GTID=slave_pos";
   if (new_syntax) return head + ", SOURCE_AUTO_POSITION=1" + (source.get_public_key ? ", GET_SOURCE_PUBLIC_KEY=1" : "");
   // GET_MASTER_PUBLIC_KEY exists from 8.0; 5.7 has no caching_sha2_password.
@@ -226,6 +231,16 @@ namespace {
 // MySQL 8.0.23+ spells replication SOURCE/REPLICA; the older forms are gone in 8.4.
 bool source_keywords(const Flavor& flavor) { return flavor.is_mysql() && flavor.version().at_least(8, 0, 23); }
 }  // namespace
+
+std::string Flavor::tls_source_clauses(const TlsSettings& tls) const {
+  const std::string_view w = source_keywords(*this) ? "SOURCE" : "MASTER";
+  if (!tls_required(tls.mode)) return "";
+  std::string out = fmt::format("{}_SSL=1", w);
+  if (tls_verifies(tls.mode)) out += fmt::format(", {}_SSL_CA={}", w, sql_quote(tls.ca));
+  if (!tls.cert.empty()) out += fmt::format(", {}_SSL_CERT={}", w, sql_quote(tls.cert));
+  if (!tls.key.empty()) out += fmt::format(", {}_SSL_KEY={}", w, sql_quote(tls.key));
+  return out + fmt::format(", {}_SSL_VERIFY_SERVER_CERT={}", w, tls.mode == SslMode::verify_identity ? 1 : 0);
+}
 
 std::string Flavor::change_source_sql(std::string_view clauses) const {
   return fmt::format("{} TO {}", source_keywords(*this) ? "CHANGE REPLICATION SOURCE" : "CHANGE MASTER", clauses);

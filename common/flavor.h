@@ -20,6 +20,7 @@
 #pragma once
 
 #include "common/result.h"
+#include "common/tls.h"
 
 #include <chrono>
 #include <compare>
@@ -52,6 +53,9 @@ struct ReplicationSource {
   // MySQL 8.0+ only (ignored elsewhere): ask the source for its RSA key, which
   // caching_sha2_password needs when replication does not use TLS.
   bool get_public_key = false;
+  // The replica's TLS settings for this connection; paths on the replica's
+  // host. See change_master_sql() for what each mode sets.
+  TlsSettings tls{};
 };
 
 // Quotes a string literal for MySQL/MariaDB: wraps in single quotes and
@@ -106,6 +110,10 @@ class Flavor {
   // ends it at once; STOP ... IO_THREAD only kicks it and re-kicks every 2 s,
   // which a thread blocked on a vanished master's socket misses once.
   std::string io_thread_ids_sql() const;
+  // This session's TLS as the server sees it: (Variable_name, Value) rows
+  // Ssl_version and Ssl_cipher, empty values when not encrypted. The same on
+  // both flavors.
+  static std::string tls_status_sql();
   // Replicas connected to this server (Server_id, Host, Port, ...).
   std::string replica_hosts_sql() const;
 
@@ -131,8 +139,21 @@ class Flavor {
   std::string adopt_own_position_sql() const;
   // Points this server at `source` with GTID auto-positioning. Contains the
   // password: never log the result. An empty password leaves the clause out
-  // (the replica keeps the one it has).
+  // (the replica keeps the one it has). TLS, by source.tls.mode (MASTER_ or,
+  // MySQL 8.0.23+, SOURCE_ prefix; the same words on MariaDB and MySQL):
+  //   disabled, preferred  no SSL clause: the replica keeps what it has (a
+  //                        replication connection cannot fall back, so
+  //                        "preferred" is left to the replica's own setup)
+  //   required             SSL=1, SSL_VERIFY_SERVER_CERT=0
+  //   verify_ca            SSL=1, SSL_CA=ca, SSL_VERIFY_SERVER_CERT=0 (both
+  //                        servers check the chain whenever they have a CA)
+  //   verify_identity      SSL=1, SSL_CA=ca, SSL_VERIFY_SERVER_CERT=1: the
+  //                        certificate must also name source.host
+  // plus SSL_CERT and SSL_KEY when set, for every mode from required.
   std::string change_master_sql(const ReplicationSource& source) const;
+  // The SSL clauses change_master_sql() adds for `tls`, comma-separated,
+  // without a leading comma; "" for disabled and preferred.
+  std::string tls_source_clauses(const TlsSettings& tls) const;
   // "CHANGE MASTER TO <clauses>" or, MySQL 8.0.23+, "CHANGE REPLICATION
   // SOURCE TO <clauses>".
   std::string change_source_sql(std::string_view clauses) const;

@@ -200,6 +200,7 @@ Result<ReplicaStatus> parse_replica_status(const StatusRow& row) {
   r.number(s.master_server_id, {"Master_Server_Id", "Source_Server_Id"});
   r.number(s.sql_delay, {"SQL_Delay"}, /*optional=*/true);
   r.text(s.sql_running_state, {"Slave_SQL_Running_State", "Replica_SQL_Running_State"}, /*optional=*/true);
+  r.text(s.ssl_allowed, {"Master_SSL_Allowed", "Source_SSL_Allowed"}, /*optional=*/true);
 
   // Which GTID columns a row has tells the flavor: MariaDB never had
   // Auto_Position, MySQL never had Using_Gtid.

@@ -66,6 +66,10 @@ struct ReplicaStatus {
   uint32_t sql_delay = 0;          // seconds
   std::string sql_running_state;
   uint64_t relay_log_space = 0;
+  // Master_SSL_Allowed / Source_SSL_Allowed: "Yes" when the replication
+  // connection is set up for TLS (MASTER_SSL=1), "No", MySQL's "Ignored";
+  // "" when the row lacks it.
+  std::string ssl_allowed;
 
   bool is_mariadb_row = false;  // the row had Using_Gtid/Gtid_IO_Pos
 

@@ -19,6 +19,7 @@ enum class Errc {
   auth,             // access denied / privilege missing
   too_many_connections,
   shutting_down,    // server answered that it is going down
+  tls,              // server answered; TLS could not be set up as ssl_mode demands
   sql,              // any other server-side SQL error
   network,          // connection lost, unreachable host, other socket errors
   errant_gtid,
@@ -53,6 +54,7 @@ constexpr std::string_view errc_name(Errc code) {
     case Errc::auth: return "auth";
     case Errc::too_many_connections: return "too_many_connections";
     case Errc::shutting_down: return "shutting_down";
+    case Errc::tls: return "tls";
     case Errc::sql: return "sql";
     case Errc::network: return "network";
     case Errc::errant_gtid: return "errant_gtid";

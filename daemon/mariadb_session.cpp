@@ -1,5 +1,7 @@
 #include "daemon/mariadb_session.h"
 
+#include "daemon/tls_error.h"
+
 #include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
@@ -11,6 +13,23 @@ namespace mha {
 namespace {
 // mysql_library_init is not thread-safe; mysql_init calls it implicitly.
 std::once_flag g_library_once;
+
+// Connector/C 3.3: any TLS option turns TLS on; with neither a CA nor
+// MYSQL_OPT_SSL_VERIFY_SERVER_CERT it quietly goes plaintext when the server
+// offers no TLS (what "preferred" wants), and the certificate is checked
+// against the CA only when one is given, its name only with VERIFY_SERVER_CERT.
+// So: the CA only for the verify_* modes, and "required" is enforced after
+// the connect by the session's cipher, whatever the library did.
+void set_tls_options(MYSQL* mysql, const TlsSettings& tls) {
+  if (tls.mode == SslMode::disabled) return;
+  my_bool yes = 1;
+  mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &yes);
+  if (!tls.cert.empty()) mysql_optionsv(mysql, MYSQL_OPT_SSL_CERT, tls.cert.c_str());
+  if (!tls.key.empty()) mysql_optionsv(mysql, MYSQL_OPT_SSL_KEY, tls.key.c_str());
+  if (tls_verifies(tls.mode)) mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, tls.ca.c_str());
+  my_bool verify_name = tls.mode == SslMode::verify_identity ? 1 : 0;
+  mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify_name);
+}
 }  // namespace
 
 Errc classify_mysql_error(unsigned int code, std::string_view message) {
@@ -30,6 +49,11 @@ Errc classify_mysql_error(unsigned int code, std::string_view message) {
       return Errc::shutting_down;
     default:
       break;
+  }
+  if (code == CR_SSL_CONNECTION_ERROR) {  // 2026: the TLS handshake or its checks failed
+    if (message.find("timed out") != std::string_view::npos || message.find("Timeout") != std::string_view::npos)
+      return Errc::timeout;
+    return Errc::tls;
   }
   if (code >= 2000 && code < 3000) {  // client-side errors
     if (message.find("(110)") != std::string_view::npos ||
@@ -85,14 +109,22 @@ Result<void> MariadbSession::connect(const SqlEndpoint& endpoint) {
   // TCP always, even for "localhost": the monitor must see what clients see.
   unsigned int protocol = MYSQL_PROTOCOL_TCP;
   mysql_optionsv(mysql, MYSQL_OPT_PROTOCOL, &protocol);
+  set_tls_options(mysql, endpoint.tls);
   if (mysql_real_connect(mysql, endpoint.host.c_str(), endpoint.user.c_str(),
                          endpoint.password.c_str(), nullptr, endpoint.port, nullptr,
                          CLIENT_MULTI_RESULTS) == nullptr) {
     unsigned int code = mysql_errno(mysql);
     std::string text = mysql_error(mysql);
     mysql_close(mysql);
-    return Error{classify_mysql_error(code, text),
-                 fmt::format("cannot connect: {} (error {})", text, code)};
+    Errc errc = classify_mysql_error(code, text);
+    if (errc == Errc::tls && endpoint.tls.mode != SslMode::disabled)
+      return tls_connect_error(endpoint.tls, endpoint.host, endpoint.port, text, code);
+    return Error{errc, fmt::format("cannot connect: {} (error {})", text, code)};
+  }
+  if (tls_required(endpoint.tls.mode) && mysql_get_ssl_cipher(mysql) == nullptr) {
+    mysql_close(mysql);
+    return tls_connect_error(endpoint.tls, endpoint.host, endpoint.port,
+                             "the server does not support TLS: the connection would be plaintext", 0);
   }
   m_mysql = mysql;
   return {};

@@ -1,6 +1,11 @@
 // SqlSession over MariaDB Connector/C (works with MariaDB and MySQL servers).
 // Classifies client errors into Errc so that the monitor can tell refused
 // from timeout from "too many connections" (alive) from shutting down.
+// TLS by endpoint.tls.mode: disabled sets nothing (Connector/C's plaintext);
+// preferred encrypts when the server offers TLS; required refuses a
+// plaintext connection; verify_ca also checks the certificate against
+// ssl_ca; verify_identity also that it names endpoint.host. A TLS failure is
+// Errc::tls with the address, the mode and the fix (daemon/tls_error.h).
 #pragma once
 
 #include "daemon/sql_session.h"

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/result.h"
+#include "common/tls.h"
 
 #include <chrono>
 #include <cstdint>
@@ -35,6 +36,7 @@ struct SqlEndpoint {
   std::string password;  // revealed Secret: never log this struct
   std::chrono::milliseconds connect_timeout{4000};
   std::chrono::milliseconds read_timeout{4000};
+  TlsSettings tls{};  // ssl_mode and files (mariadb_session.h says what each mode does)
 };
 
 class SqlSession {

@@ -23,6 +23,7 @@ test_pkgs=(mariadb-server mariadb-client openssh-server openssh-client
   python3  # tests/check_include_folders.py, tests/control_socket_test.py
   passwd util-linux  # tests/control_socket_test.py: useradd/groupadd, setpriv
   iputils-arping  # gratuitous ARP when the built-in VIP moves (netns tests)
+  openssl  # the sandbox's TLS certificates (sandbox.sh start --tls)
   mha4mysql-manager)  # MHA::DBHelper (not in -node), for the MHA master_ip_failover script test
 # Sanitizer and fuzz builds (scripts/sanitize.sh uses GCC's; scripts/fuzz.sh
 # Clang's libFuzzer and runtimes, llvm-symbolizer-14 for readable stacks).

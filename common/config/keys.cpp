@@ -152,6 +152,10 @@ const std::vector<KeySpec>& key_specs() {
 
       {"host", Scope::server_only, read_into<&S::host, read_host>, nullptr, shown<&S::host>},
       {"port", Scope::inherit, read_into<&S::port, read_port>, nullptr, shown<&S::port>},
+      {"ssl_mode", Scope::inherit, read_into<&S::ssl_mode, read_ssl_mode>, nullptr, shown<&S::ssl_mode>},
+      {"ssl_ca", Scope::inherit, read_into<&S::ssl_ca, read_tls_file>, nullptr, shown<&S::ssl_ca>},
+      {"ssl_cert", Scope::inherit, read_into<&S::ssl_cert, read_tls_file>, nullptr, shown<&S::ssl_cert>},
+      {"ssl_key", Scope::inherit, read_into<&S::ssl_key, read_tls_file>, nullptr, shown<&S::ssl_key>},
       {"ip", Scope::server_only, read_into<&S::ip, read_host>, nullptr, shown<&S::ip>},
       {"ssh_host", Scope::server_only, read_into<&S::ssh_host, read_host>, nullptr, shown<&S::ssh_host>},
       {"ssh_port", Scope::inherit, read_into<&S::ssh_port, read_port>, nullptr, shown<&S::ssh_port>},

@@ -113,10 +113,54 @@ std::optional<VipConfig> read_vip(FileReport& r, const toml::node& node) {
   return vip;
 }
 
+// The ssl_* keys that only make sense together, checked on resolved values:
+// verify_ca/verify_identity need ssl_ca, ssl_cert needs ssl_key and the
+// other way round. Reported where `table` sets one of the keys involved;
+// otherwise the value is inherited, and with `inherited` (the cluster level,
+// once, when a server inherits the problem) reported at the cluster's key or,
+// from [defaults], at 1:1. Returns whether a problem was left unreported.
+bool check_tls_keys(FileReport& r, const toml::table& table, std::string_view prefix, const ServerConfig& s,
+                    bool inherited) {
+  bool unreported = false;
+  // A key that did not read was reported already; the rules skip it.
+  FileReport scratch("", {});
+  auto unreadable = [&](std::string_view key) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return false;
+    return key == "ssl_mode" ? !read_ssl_mode(scratch, *node, key) : !read_tls_file(scratch, *node, key);
+  };
+  auto report = [&](std::initializer_list<std::string_view> keys, std::string_view message) {
+    for (std::string_view key : keys)
+      if (const toml::node* node = table.get(key)) {
+        r.error(node->source(), fmt::format("{}{}", prefix, key), message);
+        return;
+      }
+    if (inherited)
+      r.error_at(1, 1, *keys.begin(), fmt::format("{} (inherited from [defaults])", message));
+    else
+      unreported = true;
+  };
+  if (tls_verifies(s.ssl_mode) && s.ssl_ca.empty() && !unreadable("ssl_mode") && !unreadable("ssl_ca"))
+    report({"ssl_mode", "ssl_ca"},
+           fmt::format("expected ssl_ca (the CA certificate that signed the servers' certificates) with ssl_mode "
+                       "= \"{}\", found none; set ssl_ca = \"/etc/mhad/ca.pem\", or ssl_mode = \"required\" "
+                       "to encrypt without checking the certificate",
+                       ssl_mode_name(s.ssl_mode)));
+  if (s.ssl_cert.empty() != s.ssl_key.empty() && !unreadable("ssl_cert") && !unreadable("ssl_key")) {
+    const std::string_view given = s.ssl_cert.empty() ? "ssl_key" : "ssl_cert";
+    report({given, "ssl_cert", "ssl_key"},
+           fmt::format("expected ssl_cert and ssl_key together (a client certificate and its private key), found "
+                       "only {}",
+                       given));
+  }
+  return unreported;
+}
+
 // Where a server's name and host were written, for duplicate reports.
 struct ServerPlaces {
   toml::source_region name;
   toml::source_region host;
+  bool tls_inherited = false;  // an ssl_* problem it inherited (check_tls_keys)
 };
 
 std::optional<ServerConfig> read_server(FileReport& r, const toml::table& table, size_t index,
@@ -142,6 +186,7 @@ std::optional<ServerConfig> read_server(FileReport& r, const toml::table& table,
   }
   Target target{nullptr, &server};
   apply_table(r, table, prefix, Level::server, target);
+  places.tls_inherited = check_tls_keys(r, table, prefix, server, false);
   if (server.ip.empty()) server.ip = server.host;
   if (server.ssh_host.empty()) server.ssh_host = server.host;
   if (server.candidate_master && server.no_master) {
@@ -220,6 +265,8 @@ std::optional<ClusterRead> read_cluster(FileReport& r, const toml::table& root, 
     cluster.servers.push_back(std::move(*server));
     places.push_back(place);
   }
+  if (std::any_of(places.begin(), places.end(), [](const ServerPlaces& p) { return p.tls_inherited; }))
+    check_tls_keys(r, root, "", tmpl, true);
   if (r.has_errors()) return std::nullopt;
   return out;
 }

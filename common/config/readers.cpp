@@ -243,6 +243,25 @@ std::optional<HostKeyChecking> read_host_key_checking(FileReport& r, const toml:
   return std::nullopt;
 }
 
+std::optional<std::string> read_tls_file(FileReport& r, const toml::node& node, std::string_view key) {
+  auto text = node.value_exact<std::string>();
+  if (text && !text->empty() && text->front() == '/') return text;
+  type_error(r, node, key, "an absolute path to a PEM file (the same path on mhad's host and the servers' hosts)");
+  return std::nullopt;
+}
+
+std::optional<SslMode> read_ssl_mode(FileReport& r, const toml::node& node, std::string_view key) {
+  if (auto text = node.value_exact<std::string>()) {
+    const std::string lower = lowercase(*text);
+    for (SslMode mode : {SslMode::disabled, SslMode::preferred, SslMode::required, SslMode::verify_ca,
+                         SslMode::verify_identity})
+      if (lower == ssl_mode_name(mode)) return mode;
+  }
+  type_error(r, node, key,
+             R"("disabled", "preferred", "required", "verify_ca" or "verify_identity" (the MySQL client's --ssl-mode))");
+  return std::nullopt;
+}
+
 std::optional<DataLossPolicy> read_data_loss_policy(FileReport& r, const toml::node& node, std::string_view key) {
   auto text = node.value_exact<std::string>();
   if (text) {

@@ -47,6 +47,11 @@ std::optional<std::vector<std::string>> read_dir_list(FileReport& r, const toml:
                                                       std::string_view key);
 std::optional<PingType> read_ping_type(FileReport& r, const toml::node& node, std::string_view key);
 std::optional<HostKeyChecking> read_host_key_checking(FileReport& r, const toml::node& node, std::string_view key);
+// ssl_ca, ssl_cert, ssl_key: an absolute path, since the same path is opened
+// on mhad's host and, in CHANGE MASTER, on the replica's host.
+std::optional<std::string> read_tls_file(FileReport& r, const toml::node& node, std::string_view key);
+// One of the MySQL client's --ssl-mode words, in any case.
+std::optional<SslMode> read_ssl_mode(FileReport& r, const toml::node& node, std::string_view key);
 std::optional<DataLossPolicy> read_data_loss_policy(FileReport& r, const toml::node& node, std::string_view key);
 std::optional<LogLevel> read_log_level(FileReport& r, const toml::node& node, std::string_view key);
 std::optional<std::string> read_name(FileReport& r, const toml::node& node, std::string_view key);

@@ -175,7 +175,7 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
   slot.sql_busy = true;
   const auto& server = m_config.servers[index];
   SqlEndpoint endpoint{server.ip.empty() ? server.host : server.ip, server.port, m_config.user,
-                       m_config.password.reveal(), m_config.connect_timeout, m_config.read_timeout};
+                       m_config.password.reveal(), m_config.connect_timeout, m_config.read_timeout, server.tls()};
   // CONNECT ping (MHA): a new connection every check.
   if (m_config.ping_type == PingType::connect && slot.session) slot.session->close();
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();

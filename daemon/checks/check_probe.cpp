@@ -111,6 +111,16 @@ ServerProbe probe_server(SqlSession& session, const SqlEndpoint& endpoint, const
   }
   const Flavor& flavor = *probe.obs.flavor;
 
+  if (auto tls = session.query(Flavor::tls_status_sql())) {
+    std::string cipher;
+    for (const auto& row : tls->rows) {
+      if (row.size() < 2 || !row[0]) continue;
+      if (*row[0] == "Ssl_cipher") cipher = row[1].value_or("");
+      if (*row[0] == "Ssl_version") probe.tls_version = row[1].value_or("");
+    }
+    probe.tls_cipher = cipher;
+  }
+
   // Empty when the binary log is off; an error usually means a missing
   // privilege (REPLICATION CLIENT, MariaDB 10.5+: BINLOG MONITOR).
   auto status = session.query(flavor.master_status_sql());

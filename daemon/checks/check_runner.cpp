@@ -52,7 +52,7 @@ void run_cluster_check(EventLoop& loop, WorkerPool& pool, const Seams& seams, co
   for (std::size_t i = 0; i < cluster.servers.size(); ++i) {
     const ServerConfig& server = cluster.servers[i];
     SqlEndpoint sql{server.ip.empty() ? server.host : server.ip, server.port, cluster.user,
-                    cluster.password.reveal(), cluster.connect_timeout, cluster.read_timeout};
+                    cluster.password.reveal(), cluster.connect_timeout, cluster.read_timeout, server.tls()};
     std::shared_ptr<SqlSession> session = seams.make_sql();
     std::shared_ptr<RemoteShell> shell;
     if (!server.skip_init_ssh_check)

@@ -11,7 +11,9 @@
 // is left out for that server: the `reachable` row already says why.
 //
 // Checks (id: scope, result when wrong — why):
-//   reachable            server   FAIL  the connect/query error
+//   reachable            server   FAIL  the connect/query error (a TLS one names ssl_mode and the fix)
+//   tls                  server   FAIL  not encrypted although ssl_mode requires it; WARN
+//                                       ssl_mode = preferred fell back to plaintext
 //   version              server   FAIL  replica older major.minor than the master, or
 //                                       another flavor; WARN older patch release
 //   master               cluster  FAIL  no server can be identified as the master
@@ -19,6 +21,8 @@
 //   replicates_from_master replica FAIL not a replica, or replicates from another
 //                                       server (multi_tier_slave: ok)
 //   replication_threads  replica  FAIL  IO/SQL thread stopped, erroring or connecting
+//   replication_tls      replica  WARN  its ssl_mode requires TLS, it replicates with
+//                                       Master_SSL_Allowed: No
 //   replication_lag      replica  WARN  Seconds_Behind_Master > seconds_behind_master,
 //                                       or a delayed replica (SQL_Delay) that may be promoted
 //   gtid_mode            server   FAIL  MySQL only: gtid_mode is not ON
@@ -126,6 +130,10 @@ struct ServerProbe {
   // only). nullopt: could not be read (own_grants_error says why).
   std::optional<std::set<std::string>> own_privileges;
   std::string own_grants_error;
+  // The probe's own connection as the server sees it (Ssl_version,
+  // Ssl_cipher; "" = not encrypted). nullopt: could not be read.
+  std::optional<std::string> tls_cipher;
+  std::string tls_version;
   HostProbe host;
 };
 

@@ -89,11 +89,13 @@ Evaluation::Evaluation(const ClusterConfig& cluster, const std::vector<ServerPro
 std::vector<CheckRow> Evaluation::run() {
   compute_errant();
   reachable();
+  tls();
   version();
   master();
   single_writer();
   replicates_from_master();
   replication_threads();
+  replication_tls();
   replication_lag();
   gtid_mode();
   gtid_positioning();

@@ -81,6 +81,10 @@ class Evaluation {
   void single_writer();
   void candidates();
 
+  // rules_tls.cpp
+  void tls();
+  void replication_tls();
+
   // rules_replication.cpp
   void replicates_from_master();
   void replication_threads();

@@ -15,6 +15,10 @@ std::string fix_for_connect_error(const ServerConfig& server, const Error& error
       return fmt::format("check user and password in the cluster config, and that mhad's user may log in to '{}' "
                          "from the mhad host (CREATE USER/GRANT)",
                          server.name);
+    case Errc::tls:
+      return fmt::format("fix TLS to '{}' as the error says: ssl_mode, ssl_ca, ssl_cert, ssl_key in the cluster "
+                         "config, or the server's own TLS settings",
+                         server.name);
     case Errc::refused:
       return fmt::format("start the server on '{}', or fix host/port ({}) in the cluster config", server.name,
                          endpoint_text(server));

@@ -68,8 +68,9 @@ void FailureDetector::on_manager_check(const ManagerCheck& check) {
     reset();  // evaluate() reports "alive" if there was a suspicion or verdict
     return;
   }
-  // The server answered, it just would not let us in: it is running.
-  if (check.code == Errc::too_many_connections || check.code == Errc::auth) {
+  // The server answered, it just would not let us in (or we would not trust
+  // its certificate): it is running.
+  if (check.code == Errc::too_many_connections || check.code == Errc::auth || check.code == Errc::tls) {
     m_last_failure = check;
     return;
   }

@@ -103,7 +103,7 @@ void FailoverRun::note(std::string text) {
 }
 
 ReplicationSource FailoverRun::source_for(std::size_t replica, std::size_t source) const {
-  return replication_source(m_config, server(source), m_obs[replica]);
+  return replication_source(m_config, server(source), server(replica), m_obs[replica]);
 }
 
 // Reads servers `which` in parallel (at most k_parallel_checks at once),
@@ -271,7 +271,8 @@ bool FailoverRun::check() {
                 fmt::format("master '{}' answers: it is not dead; use mhactl switchover", name(m_dead)));
   // MHA's ALIVE_ERROR_CODES: a server that refuses us by name or for lack
   // of connections is running, not dead.
-  if (const auto& e = m_obs[m_dead].error; e && (e->code == Errc::auth || e->code == Errc::too_many_connections))
+  if (const auto& e = m_obs[m_dead].error;
+      e && (e->code == Errc::auth || e->code == Errc::too_many_connections || e->code == Errc::tls))
     return stop(FailoverResult::refused,
                 fmt::format("master '{}' answers ({}): it is not dead; fix the access or use mhactl switchover",
                             name(m_dead), e->message));

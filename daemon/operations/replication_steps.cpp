@@ -66,7 +66,7 @@ Result<void> wait_for_gtids(SqlSession& session, const Flavor& flavor, const std
 }
 
 ReplicationSource replication_source(const ClusterConfig& cluster, const ServerConfig& source,
-                                     const ServerObservation& replica_last_seen) {
+                                     const ServerConfig& replica, const ServerObservation& replica_last_seen) {
   ReplicationSource out;
   out.host = source.host;
   out.port = source.port;
@@ -76,6 +76,7 @@ ReplicationSource replication_source(const ClusterConfig& cluster, const ServerC
   // caching_sha2_password (MySQL 8 default) without TLS needs the source's
   // RSA key; harmless otherwise, ignored by MariaDB and MySQL 5.7.
   out.get_public_key = true;
+  out.tls = replica.tls();
   return out;
 }
 

@@ -41,9 +41,10 @@ Result<void> wait_for_gtids(SqlSession& session, const Flavor& flavor, const std
 // Where `replica` should replicate from when its source becomes `source`:
 // the cluster's repl_user (else the user it replicates with today, from its
 // last observation), repl_password (empty: the clause is left out and the
-// replica keeps the password it has).
+// replica keeps the password it has), and the replica's own ssl_* settings
+// (it makes the connection; the paths are on its host).
 ReplicationSource replication_source(const ClusterConfig& cluster, const ServerConfig& source,
-                                     const ServerObservation& replica_last_seen);
+                                     const ServerConfig& replica, const ServerObservation& replica_last_seen);
 
 struct RepointTimeouts {
   std::chrono::milliseconds threads{30000};  // both threads running

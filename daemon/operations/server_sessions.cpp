@@ -29,6 +29,7 @@ SqlEndpoint endpoint_of(const ClusterConfig& cluster, const ServerConfig& server
   e.password = cluster.password.reveal();
   e.connect_timeout = cluster.connect_timeout;
   e.read_timeout = read_timeout;
+  e.tls = server.tls();
   return e;
 }
 

@@ -156,7 +156,7 @@ class Rejoin {
       if (auto r = sql.execute(adopt); !r)
         return m_log.stop(OperationResult::failed, r.error().code, "setting its GTID position: " + r.error().message);
     RepointTimeouts timeouts = m_env.repoint_timeouts;
-    auto source = replication_source(m_config, server(m_request.master), m_target);
+    auto source = replication_source(m_config, server(m_request.master), server(target), m_target);
     if (auto r = sql.execute(f.change_master_sql(source)); !r)
       return m_log.stop(OperationResult::failed, r.error().code, "CHANGE MASTER failed: " + r.error().message);
     if (auto r = sql.execute(f.start_replica_sql()); !r)

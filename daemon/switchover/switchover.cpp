@@ -310,7 +310,7 @@ class Switchover {
             return;
           }
       }
-      auto source = replication_source(m_config, server(*m_target), m_obs[i]);
+      auto source = replication_source(m_config, server(*m_target), server(i), m_obs[i]);
       if (auto r = repoint(**s, flavor(i), source, m_new_gtids, m_env.repoint_timeouts, m_clock); !r)
         errors[k] = r.error().message;
     });
@@ -361,7 +361,7 @@ class Switchover {
       auto s = m_sessions.session(target);
       Result<void> back = s ? Result<void>{} : Result<void>(s.error());
       if (s && m_target_reset)
-        back = repoint(**s, flavor(target), replication_source(m_config, server(master), m_obs[target]), "",
+        back = repoint(**s, flavor(target), replication_source(m_config, server(master), server(target), m_obs[target]), "",
                        m_env.repoint_timeouts, m_clock);
       else if (s)
         back = (*s)->execute(flavor(target).start_replica_sql());

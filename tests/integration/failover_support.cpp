@@ -32,11 +32,11 @@ void start_ready(Mhad& mhad, const std::vector<std::pair<std::string, std::strin
 
 WriteLoad::WriteLoad(std::string host, std::uint16_t port) : m_host(std::move(host)), m_port(port) {
   MariadbSession s;
-  REQUIRE(s.connect(SqlEndpoint{m_host, m_port, "app", "apppass"}));
+  REQUIRE(s.connect(sandbox_endpoint(m_host, m_port, "app", "apppass")));
   REQUIRE(s.execute("CREATE TABLE IF NOT EXISTS mha_test.acked (id INT PRIMARY KEY)"));
   m_thread = std::thread([this] {
     MariadbSession session;
-    if (!session.connect(SqlEndpoint{m_host, m_port, "app", "apppass"})) return;
+    if (!session.connect(sandbox_endpoint(m_host, m_port, "app", "apppass"))) return;
     for (int id = 1; id <= 5000 && !m_stop; ++id) {
       if (!session.execute(fmt::format("INSERT INTO mha_test.acked VALUES ({})", id))) break;
       {
@@ -63,10 +63,10 @@ std::set<int> WriteLoad::acked() {
 ReconnectingWriteLoad::ReconnectingWriteLoad(std::string host, std::uint16_t port)
     : m_host(std::move(host)), m_port(port) {
   MariadbSession s;
-  REQUIRE(s.connect(SqlEndpoint{m_host, m_port, "app", "apppass"}));
+  REQUIRE(s.connect(sandbox_endpoint(m_host, m_port, "app", "apppass")));
   REQUIRE(s.execute("CREATE TABLE IF NOT EXISTS mha_test.acked (id INT PRIMARY KEY)"));
   m_thread = std::thread([this] {
-    SqlEndpoint endpoint{m_host, m_port, "app", "apppass"};
+    SqlEndpoint endpoint = sandbox_endpoint(m_host, m_port, "app", "apppass");
     endpoint.connect_timeout = endpoint.read_timeout = 1s;
     MariadbSession session;
     auto last_ack = std::chrono::steady_clock::now();
@@ -153,7 +153,7 @@ void check_outcome(const std::set<int>& acked, const std::string& expected_new_m
   std::string seen;
   bool following = wait_until(15s, [&] {
     MariadbSession s;
-    if (!s.connect(SqlEndpoint{k_loopback_hosts[other], 3306, "mha", "mhapass"})) return false;
+    if (!s.connect(sandbox_endpoint(k_loopback_hosts[other], 3306, "mha", "mhapass"))) return false;
     auto rows = s.query("SHOW SLAVE STATUS");
     if (!rows || rows->rows.empty()) return false;
     auto st = parse_replica_status(rows->row_map(0));

@@ -59,6 +59,23 @@ std::string sandbox_sql(int host, const std::string& sql) {
   return r.out;
 }
 
+TlsSettings sandbox_client_tls() {
+  std::ifstream state(sandbox_dir() + "/sandbox.state");
+  std::string line;
+  bool tls = false;
+  while (std::getline(state, line)) tls = tls || line == "tls=1";
+  if (!tls) return {};
+  const std::string dir = sandbox_dir() + "/tls/";
+  return TlsSettings{SslMode::verify_identity, dir + "ca.pem", dir + "client.pem", dir + "client.key"};
+}
+
+SqlEndpoint sandbox_endpoint(const std::string& host, std::uint16_t port, const std::string& user,
+                             const std::string& password) {
+  SqlEndpoint e{host, port, user, password};
+  e.tls = sandbox_client_tls();
+  return e;
+}
+
 bool wait_until(std::chrono::milliseconds timeout, const std::function<bool()>& done) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/sql_session.h"
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -29,6 +31,13 @@ std::string sandbox_dir();
 std::string sandbox_config(const std::string& subdir, bool auto_failover);
 // SQL on sandbox host i as root over its unix socket; REQUIREs success.
 std::string sandbox_sql(int host, const std::string& sql);
+// The sandbox's certificates when it runs TLS-only (sandbox.sh start --tls):
+// verify_identity with its CA and client certificate; else disabled.
+TlsSettings sandbox_client_tls();
+// How a test's own session reaches a sandbox server as `user`: over TLS on a
+// TLS-only sandbox (sandbox_client_tls()).
+SqlEndpoint sandbox_endpoint(const std::string& host, std::uint16_t port, const std::string& user,
+                             const std::string& password);
 
 // Polls `done` every 100 ms until it returns true or `timeout` passes.
 bool wait_until(std::chrono::milliseconds timeout, const std::function<bool()>& done);

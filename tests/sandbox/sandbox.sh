@@ -13,6 +13,11 @@
 #             0.0.0.0:3306 (so it also answers on a VIP added later), sshd
 #             listens on :22 of the host's address.
 #
+# With --tls every mariadbd serves TLS only (require_secure_transport=ON):
+# a CA and one server certificate naming every host address (and the VIP)
+# under DIR/tls/, replicas replicate with MASTER_SSL_VERIFY_SERVER_CERT=1,
+# and mha and repl must present a client certificate (REQUIRE X509).
+#
 # Rules this script keeps: processes are stopped by the PIDs it recorded
 # (never by name); only loopback addresses or addresses inside namespaces it
 # created are used; every wait is bounded and fails with a clear message.
@@ -56,10 +61,12 @@ usage() {
   cat <<'EOF'
 usage: sandbox.sh COMMAND [options]
 
-  start [--replicas N] [--dir DIR] [--mode loopback|netns]
+  start [--replicas N] [--dir DIR] [--mode loopback|netns] [--tls]
         start 1 master + N replicas (default 2) with one sshd per host;
         prints `export` lines (as `env`) on stdout. Idempotent: a running
         sandbox is left alone, a half-started one is stopped and redone.
+        --tls: TLS-only servers; certificates in DIR/tls (ca.pem,
+        server.pem, client.pem/client.key for mha and repl).
   stop [--dir DIR] [--purge]
         stop every recorded process, remove namespaces/bridge/veths;
         --purge also removes DIR. Safe to repeat.
@@ -71,9 +78,11 @@ usage: sandbox.sh COMMAND [options]
         send SIGNAL (default KILL) to host I's mariadbd (e.g. STOP, CONT)
   start-server I [--dir DIR]
         restart host I's mariadbd on its existing datadir
-  gen-config OUTDIR [--ping-interval 1s] [--no-auto-failover] [--dir DIR]
+  gen-config OUTDIR [--ping-interval 1s] [--no-auto-failover]
+             [--ssl-mode MODE] [--ssl-ca PATH] [--dir DIR]
         write OUTDIR/mhad.toml, OUTDIR/clusters.d/sandbox.toml and the
-        password files for this sandbox
+        password files for this sandbox; for a --tls sandbox with
+        ssl_mode = "verify_identity" (or MODE) and its CA (or PATH)
 
 DIR defaults to $MHA_SANDBOX_DIR, else /tmp/mha-sandbox.
 Environment: MHA_SANDBOX_SSH_PORT (loopback sshd port, default 2222),
@@ -177,13 +186,14 @@ slave_field() {  # I FIELD  -> value from SHOW SLAVE STATUS
 
 # ---------------------------------------------------------------- state
 
-load_state() {  # sets MODE REPLICAS SSH_PORT SBID ; returns 1 if no sandbox
+load_state() {  # sets MODE REPLICAS SSH_PORT SBID TLS ; returns 1 if no sandbox
   local f=$DIR/sandbox.state
   [[ -f $f ]] || return 1
   MODE=$(sed -n 's/^mode=//p' "$f")
   REPLICAS=$(sed -n 's/^replicas=//p' "$f")
   SSH_PORT=$(sed -n 's/^ssh_port=//p' "$f")
   SBID=$(sed -n 's/^id=//p' "$f")
+  TLS=$(sed -n 's/^tls=//p' "$f"); TLS=${TLS:-0}
   [[ $MODE == loopback || $MODE == netns ]] || die "corrupt state file $f"
   [[ $REPLICAS =~ ^[0-9]+$ && $SSH_PORT =~ ^[0-9]+$ ]] || die "corrupt state file $f"
   return 0
@@ -361,6 +371,35 @@ setup_ssh_keys() {
   [[ -d /run/sshd ]] || mkdir -m 0755 /run/sshd   # sshd's privilege separation dir
 }
 
+# A CA, one server certificate whose subjectAltName holds every address a
+# client may connect to (each host's, the netns VIP, 127.0.0.1, localhost),
+# and one client certificate (mha and repl are created REQUIRE X509). EC
+# keys: fast to make. Made anew on each start (the addresses depend on the
+# mode); readable by mysql (mariadbd) and root (mhad, the tests). ca.key
+# stays, so that a test can issue another certificate; each host serves its
+# own copy of the server certificate (hostI/tls-server.{pem,key}), so that
+# a test can replace one host's and `FLUSH SSL` there.
+setup_tls() {
+  local d=$DIR/tls i san="DNS:localhost,IP:127.0.0.1"
+  rm -rf -- "$d"; mkdir -p "$d"
+  for ((i = 0; i <= REPLICAS; i++)); do san+=",IP:$(addr_of "$i")"; done
+  [[ $MODE == netns ]] && san+=",IP:${NETNS_VIP%/*}"
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  {
+    openssl req -x509 "${ec[@]}" -days 3650 -subj "/CN=mha-sandbox CA" -keyout "$d/ca.key" -out "$d/ca.pem" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+    openssl req "${ec[@]}" -subj "/CN=mha-sandbox server" -keyout "$d/server.key" -out "$d/server.csr" &&
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
+      -out "$d/server.pem" -extfile <(printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$san") &&
+    openssl req "${ec[@]}" -subj "/CN=mha-sandbox client" -keyout "$d/client.key" -out "$d/client.csr" &&
+    openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
+      -out "$d/client.pem" -extfile <(printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n')
+  } >"$d/openssl.log" 2>&1 || { cat "$d/openssl.log" >&2; die "openssl could not make the sandbox certificates"; }
+  rm -f -- "$d"/*.csr "$d"/*.srl
+  chown -R mysql:mysql "$d"
+  chmod 755 "$d"; chmod 644 "$d"/*.pem; chmod 600 "$d"/*.key
+}
+
 netns_record() { printf '%s %s\n' "$1" "$2" >>"$DIR/netns.list"; }
 
 setup_netns() {
@@ -425,6 +464,16 @@ rpl_semi_sync_master_wait_point = AFTER_SYNC
 rpl_semi_sync_master_timeout    = 1000
 slave_net_timeout               = 4
 EOF
+  if [[ $TLS == 1 ]]; then
+    cp "$DIR/tls/server.pem" "$h/tls-server.pem"
+    cp "$DIR/tls/server.key" "$h/tls-server.key"
+    cat >>"$h/my.cnf" <<EOF
+ssl_ca                          = $DIR/tls/ca.pem
+ssl_cert                        = $h/tls-server.pem
+ssl_key                         = $h/tls-server.key
+require_secure_transport        = ON
+EOF
+  fi
 }
 
 # One mariadb-install-db into host0, copied to the other hosts (a datadir
@@ -559,7 +608,12 @@ wait_sshd() {  # I
 master_addr() { addr_of 0; }
 
 setup_replication() {
-  local i pos rpos st io sql
+  local i pos rpos st io sql x509="" ssl=""
+  if [[ $TLS == 1 ]]; then
+    x509="REQUIRE X509"
+    ssl=", MASTER_SSL=1, MASTER_SSL_CA='$DIR/tls/ca.pem', MASTER_SSL_CERT='$DIR/tls/client.pem',
+  MASTER_SSL_KEY='$DIR/tls/client.key', MASTER_SSL_VERIFY_SERVER_CERT=1"
+  fi
   for ((i = 1; i <= REPLICAS; i++)); do
     rpos=$(sqlq "$i" "SELECT @@gtid_binlog_pos")
     [[ -z $rpos ]] || die "replica host $i has binlogged transactions before replication started ($rpos)"
@@ -570,9 +624,9 @@ setup_replication() {
   # rpl_semi_sync_master_timeout for replicas that are not attached yet.
   sqlq 0 "SET GLOBAL rpl_semi_sync_master_enabled = OFF;
 CREATE DATABASE mha_test;
-CREATE USER 'repl'@'%' IDENTIFIED BY 'replpass';
+CREATE USER 'repl'@'%' IDENTIFIED BY 'replpass' $x509;
 GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';
-CREATE USER 'mha'@'%' IDENTIFIED BY 'mhapass';
+CREATE USER 'mha'@'%' IDENTIFIED BY 'mhapass' $x509;
 GRANT ALL PRIVILEGES ON *.* TO 'mha'@'%' WITH GRANT OPTION;
 CREATE USER 'app'@'%' IDENTIFIED BY 'apppass';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE ON mha_test.* TO 'app'@'%';
@@ -582,7 +636,7 @@ SET GLOBAL rpl_semi_sync_master_enabled = ON;" >/dev/null
   for ((i = 1; i <= REPLICAS; i++)); do
     sqlq "$i" "CHANGE MASTER TO MASTER_HOST='$(master_addr)', MASTER_PORT=$MYSQL_PORT,
   MASTER_USER='repl', MASTER_PASSWORD='replpass', MASTER_USE_GTID=slave_pos,
-  MASTER_HEARTBEAT_PERIOD=1, MASTER_CONNECT_RETRY=1; START SLAVE;" >/dev/null
+  MASTER_HEARTBEAT_PERIOD=1, MASTER_CONNECT_RETRY=1$ssl; START SLAVE;" >/dev/null
   done
   for ((i = 1; i <= REPLICAS; i++)); do
     st=$(sqlq "$i" "SELECT MASTER_GTID_WAIT('$pos', $T_REPL)")
@@ -633,6 +687,11 @@ print_env() {
   printf "export MHA_SANDBOX_SSH_KEY='%s'\n" "$DIR/ssh/id_ed25519"
   printf "export MHA_SANDBOX_SOCKETS='%s'\n" "$socks"
   printf "export MHA_SANDBOX_REPLICAS='%s'\n" "$REPLICAS"
+  if [[ $TLS == 1 ]]; then
+    printf "export MHA_SANDBOX_TLS_CA='%s'\n" "$DIR/tls/ca.pem"
+    printf "export MHA_SANDBOX_TLS_CERT='%s'\n" "$DIR/tls/client.pem"
+    printf "export MHA_SANDBOX_TLS_KEY='%s'\n" "$DIR/tls/client.key"
+  fi
   if [[ $MODE == netns ]]; then
     printf "export MHA_SANDBOX_NETNS='%s'\n" "$nss"
     printf "export MHA_SANDBOX_VETHS='%s'\n" "$veths"
@@ -644,11 +703,12 @@ print_env() {
 }
 
 cmd_start() {
-  local req_mode=loopback req_n=2
+  local req_mode=loopback req_n=2 req_tls=0
   while (($#)); do
     case $1 in
       --replicas) req_n=${2:?--replicas needs a number}; shift 2 ;;
       --mode) req_mode=${2:?--mode needs loopback or netns}; shift 2 ;;
+      --tls) req_tls=1; shift ;;
       *) die "start: unknown argument '$1'" ;;
     esac
   done
@@ -665,10 +725,11 @@ cmd_start() {
 
   if load_state; then
     if [[ -f $DIR/started ]] && all_alive; then
-      if [[ $MODE != "$req_mode" || $REPLICAS != "$req_n" ]]; then
-        die "a $MODE sandbox with $REPLICAS replicas is running in $DIR; stop it first ($PROG stop --dir $DIR)"
+      local tls_text=""; [[ $TLS == 1 ]] && tls_text=", TLS"
+      if [[ $MODE != "$req_mode" || $REPLICAS != "$req_n" || $TLS != "$req_tls" ]]; then
+        die "a $MODE sandbox ($REPLICAS replicas$tls_text) is running in $DIR; stop it first ($PROG stop --dir $DIR)"
       fi
-      log "sandbox already running in $DIR ($MODE, $REPLICAS replicas)"
+      log "sandbox already running in $DIR ($MODE, $REPLICAS replicas$tls_text)"
       print_env
       return 0
     fi
@@ -677,23 +738,25 @@ cmd_start() {
   fi
 
   local t0 i; t0=$(now); T0=$t0
-  MODE=$req_mode REPLICAS=$req_n
+  MODE=$req_mode REPLICAS=$req_n TLS=$req_tls
   if [[ $MODE == netns ]]; then SSH_PORT=22; else SSH_PORT=${MHA_SANDBOX_SSH_PORT:-2222}; fi
   [[ $SSH_PORT =~ ^[0-9]+$ ]] || die "MHA_SANDBOX_SSH_PORT must be a number"
   SBID=$(printf '%s' "$DIR" | sha1sum | cut -c1-6)
   preflight
 
-  rm -rf -- "$DIR"/host* "$DIR/started" "$DIR/netns.list" "$DIR/install.cnf" "$DIR/install.log"
-  printf 'mode=%s\nreplicas=%s\nssh_port=%s\nid=%s\n' "$MODE" "$REPLICAS" "$SSH_PORT" "$SBID" >"$DIR/sandbox.state"
+  rm -rf -- "$DIR"/host* "$DIR/tls" "$DIR/started" "$DIR/netns.list" "$DIR/install.cnf" "$DIR/install.log"
+  printf 'mode=%s\nreplicas=%s\nssh_port=%s\nid=%s\ntls=%s\n' "$MODE" "$REPLICAS" "$SSH_PORT" "$SBID" "$TLS" \
+    >"$DIR/sandbox.state"
   chmod 755 "$DIR"
 
   # On failure: report, then stop what was started (unless asked to keep it).
   # shellcheck disable=SC2154  # rc is assigned inside the trap string
   trap 'rc=$?; trap - EXIT; if ((rc)); then log "start failed (exit $rc)"; if [[ ${MHA_SANDBOX_KEEP_ON_FAILURE:-0} == 1 ]]; then log "left as is for debugging: $PROG stop --dir $DIR"; else do_stop 0 || true; fi; fi; exit $rc' EXIT
 
-  log "starting $MODE sandbox in $DIR: 1 master + $REPLICAS replicas"
+  log "starting $MODE sandbox in $DIR: 1 master + $REPLICAS replicas$([[ $TLS == 1 ]] && echo ', TLS only')"
   phase "ssh keys"
   setup_ssh_keys
+  if [[ $TLS == 1 ]]; then phase "TLS certificates"; setup_tls; fi
   if [[ $MODE == netns ]]; then phase "namespaces"; setup_netns; fi
   for ((i = 0; i <= REPLICAS; i++)); do
     mkdir -p "$(hostdir "$i")/tmp"
@@ -800,17 +863,23 @@ cmd_start_server() {
 
 cmd_gen_config() {
   require_state
-  local out="" ping=1s i name auto=true
+  local out="" ping=1s i name auto=true ssl_mode="" ssl_ca=""
   while (($#)); do
     case $1 in
       --ping-interval) ping=${2:?--ping-interval needs a duration}; shift 2 ;;
       --no-auto-failover) auto=false; shift ;;
+      --ssl-mode) ssl_mode=${2:?--ssl-mode needs a mode}; shift 2 ;;
+      --ssl-ca) ssl_ca=${2:?--ssl-ca needs a path}; shift 2 ;;
       -*) die "gen-config: unknown option '$1'" ;;
       *) [[ -z $out ]] || die "gen-config: one OUTDIR only"; out=$1; shift ;;
     esac
   done
   [[ -n $out ]] || die "usage: $PROG gen-config OUTDIR [--ping-interval 1s] [--no-auto-failover]"
   [[ $ping =~ ^[0-9]+(ms|s|m|h)$ ]] || die "--ping-interval must look like 1s, 500ms, 2m"
+  [[ -z $ssl_mode || $ssl_mode =~ ^(disabled|preferred|required|verify_ca|verify_identity)$ ]] ||
+    die "--ssl-mode must be disabled, preferred, required, verify_ca or verify_identity"
+  [[ $ssl_ca != *[\"\\\ ]* ]] || die "--ssl-ca must not contain quotes, backslashes or spaces"
+  if [[ $TLS == 1 ]]; then ssl_mode=${ssl_mode:-verify_identity}; ssl_ca=${ssl_ca:-$DIR/tls/ca.pem}; fi
   out=$(abspath "$out")
   [[ $out != *[\"\\\ ]* ]] || die "OUTDIR must not contain quotes, backslashes or spaces"
   mkdir -p "$out/clusters.d" "$out/state"
@@ -847,6 +916,12 @@ ssh_key = "$DIR/ssh/id_ed25519"
 ssh_known_hosts = "$out/known_hosts"
 master_binlog_dir = ["$(hostdir 0)/data"]
 EOF
+    if [[ -n $ssl_mode ]]; then
+      printf 'ssl_mode = "%s"\n' "$ssl_mode"
+      [[ -z $ssl_ca ]] || printf 'ssl_ca = "%s"\n' "$ssl_ca"
+      # the sandbox's users require a client certificate (REQUIRE X509)
+      [[ $TLS != 1 ]] || printf 'ssl_cert = "%s"\nssl_key = "%s"\n' "$DIR/tls/client.pem" "$DIR/tls/client.key"
+    fi
     if [[ $MODE == netns ]]; then
       cat <<EOF
 
@@ -886,7 +961,7 @@ main() {
   done
   DIR=$(abspath "$DIR")
   [[ $DIR != / && $DIR != /tmp && $DIR != "$HOME" ]] || die "refusing to use $DIR as sandbox directory"
-  MODE=loopback REPLICAS=0 SSH_PORT=0 SBID=""
+  MODE=loopback REPLICAS=0 SSH_PORT=0 SBID="" TLS=0
   case $cmd in
     start) cmd_start "${rest[@]+"${rest[@]}"}" ;;
     stop)

@@ -431,3 +431,32 @@ TEST_CASE("run_cluster_check of a cluster without servers still answers", "[chec
   CHECK(report["rows"][1]["check"] == "single_writer");
   CHECK(report["summary"]["fail"] == 2);
 }
+
+TEST_CASE("probe_server reads its own session's TLS as the server sees it", "[check][tls]") {
+  auto cluster = app1();
+  ScriptedSql sql;
+  sql.answers = mariadb_answers(2, false);
+  Rows tls;
+  tls.columns = {"Variable_name", "Value"};
+  tls.rows = {{std::string("Ssl_cipher"), std::string("TLS_AES_256_GCM_SHA384")},
+              {std::string("Ssl_version"), std::string("TLSv1.3")}};
+  sql.answers[Flavor::tls_status_sql()] = tls;
+  auto probe = probe_server(sql, SqlEndpoint{}, cluster, cluster.servers[1], MonoClock::now());
+  CHECK(probe.tls_cipher == std::optional<std::string>("TLS_AES_256_GCM_SHA384"));
+  CHECK(probe.tls_version == "TLSv1.3");
+
+  SECTION("plaintext: empty values") {
+    ScriptedSql plain;
+    plain.answers = mariadb_answers(2, false);
+    tls.rows = {{std::string("Ssl_cipher"), std::string("")}, {std::string("Ssl_version"), std::string("")}};
+    plain.answers[Flavor::tls_status_sql()] = tls;
+    CHECK(probe_server(plain, SqlEndpoint{}, cluster, cluster.servers[1], MonoClock::now()).tls_cipher ==
+          std::optional<std::string>(""));
+  }
+  SECTION("unreadable: unknown, no row later") {
+    ScriptedSql denied;
+    denied.answers = mariadb_answers(2, false);
+    denied.query_errors[Flavor::tls_status_sql()] = Error{Errc::sql, "denied"};
+    CHECK_FALSE(probe_server(denied, SqlEndpoint{}, cluster, cluster.servers[1], MonoClock::now()).tls_cipher);
+  }
+}

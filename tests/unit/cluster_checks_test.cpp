@@ -644,3 +644,79 @@ TEST_CASE("check: global privileges parsed from SHOW GRANTS, both flavors", "[ch
                                 "GRANT `dba`@`%` TO `mha`@`%`"}) ==
         std::set<std::string>{"SELECT", "PROCESS", "CONNECTION_ADMIN", "REPLICATION_SLAVE_ADMIN"});
 }
+
+TEST_CASE("check: tls shows each connection's encryption, warns when preferred fell back", "[check][tls]") {
+  auto probes = healthy_cluster();
+  auto cluster = app1();
+  for (auto& p : probes) {
+    p.tls_cipher = "TLS_AES_256_GCM_SHA384";
+    p.tls_version = "TLSv1.3";
+  }
+  for (auto& s : cluster.servers) {
+    s.ssl_mode = SslMode::verify_identity;
+    s.ssl_ca = "/etc/mhad/ca.pem";
+  }
+  cluster.servers[1].ssl_mode = SslMode::required;
+  probes[2].tls_cipher = "";  // slave2 answered in plaintext
+  probes[2].tls_version = "";
+  cluster.servers[2].ssl_mode = SslMode::preferred;
+  auto rows = evaluate(probes, cluster);
+  CHECK(row_of(rows, "tls", "master") ==
+        CheckRow{"tls", "master", CheckResult::ok,
+                 "encrypted: TLSv1.3 TLS_AES_256_GCM_SHA384 (ssl_mode = \"verify_identity\"; certificate and its "
+                 "name checked)",
+                 ""});
+  CHECK(row_of(rows, "tls", "slave1").detail ==
+        "encrypted: TLSv1.3 TLS_AES_256_GCM_SHA384 (ssl_mode = \"required\"; certificate not checked)");
+  auto fell_back = row_of(rows, "tls", "slave2");
+  CHECK(fell_back.result == CheckResult::warn);
+  CHECK(fell_back.detail.find("not encrypted: 'slave2' offers no TLS and ssl_mode = \"preferred\" fell back") == 0);
+  CHECK(fell_back.fix.find("enable TLS on 'slave2'") == 0);
+
+  SECTION("disabled, not encrypted: ok, as before TLS existed") {
+    auto plain = healthy_cluster();
+    for (auto& p : plain) p.tls_cipher = "";
+    auto plain_rows = evaluate(plain);
+    CHECK(row_of(plain_rows, "tls", "slave1") ==
+          CheckRow{"tls", "slave1", CheckResult::ok, "not encrypted (ssl_mode = \"disabled\")", ""});
+    CHECK(problems(plain_rows).empty());
+  }
+  SECTION("a plaintext session although the mode requires TLS fails") {
+    probes[1].tls_cipher = "";
+    CHECK(row_of(evaluate(probes, cluster), "tls", "slave1").result == CheckResult::fail);
+  }
+  SECTION("not read: no row") {
+    probes[0].tls_cipher.reset();
+    CHECK_FALSE(has_row(evaluate(probes, cluster), "tls", "master"));
+  }
+}
+
+TEST_CASE("check: a TLS connect error fails reachable with the TLS fix", "[check][tls]") {
+  auto probes = healthy_cluster();
+  probes[0] = ServerProbe{};
+  probes[0].obs.checked = true;
+  probes[0].obs.error = Error{Errc::tls, "cannot connect to 192.168.3.74:3306 with ssl_mode = \"verify_ca\": ..."};
+  auto row = row_of(evaluate(probes), "reachable", "master");
+  CHECK(row.result == CheckResult::fail);
+  CHECK(row.detail.find("ssl_mode = \"verify_ca\"") != std::string::npos);
+  CHECK(row.fix.find("fix TLS to 'master'") == 0);
+}
+
+TEST_CASE("check: replication_tls warns about a replica still replicating in plaintext", "[check][tls]") {
+  auto probes = healthy_cluster();
+  auto cluster = app1();
+  for (auto& s : cluster.servers) {
+    s.ssl_mode = SslMode::verify_identity;
+    s.ssl_ca = "/etc/mhad/ca.pem";
+  }
+  probes[1].obs.replica->ssl_allowed = "Yes";
+  probes[2].obs.replica->ssl_allowed = "No";
+  auto rows = evaluate(probes, cluster);
+  CHECK(row_of(rows, "replication_tls", "slave1").result == CheckResult::ok);
+  auto plain = row_of(rows, "replication_tls", "slave2");
+  CHECK(plain.result == CheckResult::warn);
+  CHECK(plain.fix ==
+        "on 'slave2': STOP SLAVE; CHANGE MASTER TO MASTER_SSL=1, MASTER_SSL_CA='/etc/mhad/ca.pem', "
+        "MASTER_SSL_VERIFY_SERVER_CERT=1; START SLAVE");
+  CHECK_FALSE(has_row(evaluate(probes), "replication_tls", "slave2"));  // ssl_mode = "disabled": not asked for
+}

@@ -423,6 +423,93 @@ TEST_CASE("config: on_possible_data_loss is proceed (MHA's behaviour) or abort",
         R"(clusters.d/app1.toml:1:25: on_possible_data_loss: expected "proceed" or "abort", found "stop")");
 }
 
+TEST_CASE("config: ssl_* keys are inherited like port and may be set per server", "[config][tls]") {
+  const auto& plain = only_cluster(load_app1(k_servers));
+  CHECK(plain.servers[0].ssl_mode == mha::SslMode::disabled);  // mhad's behaviour before TLS
+  CHECK(plain.servers[0].ssl_ca.empty());
+
+  auto load = load_config_from_strings("[defaults]\nssl_mode = \"REQUIRED\"\n",
+                                       {{"app1.toml", R"(ssl_mode = "verify_identity"
+ssl_ca = "/etc/mhad/ca.pem"
+ssl_cert = "/etc/mhad/client.pem"
+ssl_key = "/etc/mhad/client.key"
+
+[[server]]
+name = "master"
+host = "192.168.3.74"
+
+[[server]]
+name = "slave1"
+host = "192.168.3.71"
+ssl_mode = "verify_ca"
+ssl_ca = "/opt/tls/ca.pem"
+)"},
+                                        {"app2.toml", k_servers}});
+  INFO(joined(load.errors));
+  REQUIRE(load.config);
+  const auto& app1 = load.config->clusters[0];
+  CHECK(app1.servers[0].tls() == mha::TlsSettings{mha::SslMode::verify_identity, "/etc/mhad/ca.pem",
+                                                   "/etc/mhad/client.pem", "/etc/mhad/client.key"});
+  CHECK(app1.servers[1].tls() == mha::TlsSettings{mha::SslMode::verify_ca, "/opt/tls/ca.pem", "/etc/mhad/client.pem",
+                                                   "/etc/mhad/client.key"});
+  CHECK(load.config->clusters[1].servers[1].ssl_mode == mha::SslMode::required);  // from [defaults]
+}
+
+TEST_CASE("config: a wrong ssl_mode names the key and the allowed values", "[config][tls]") {
+  CHECK(only_error(load_app1("ssl_mode = \"verify_full\"\n" + k_servers)) ==
+        R"(clusters.d/app1.toml:1:12: ssl_mode: expected "disabled", "preferred", "required", "verify_ca" or )"
+        R"("verify_identity" (the MySQL client's --ssl-mode), found "verify_full")");
+  CHECK(only_error(load_app1("ssl_mode = true\n" + k_servers)).find("ssl_mode: expected \"disabled\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("config: ssl_ca, ssl_cert and ssl_key are absolute paths", "[config][tls]") {
+  CHECK(only_error(load_app1("ssl_mode = \"verify_ca\"\nssl_ca = \"ca.pem\"\n" + k_servers)) ==
+        "clusters.d/app1.toml:2:10: ssl_ca: expected an absolute path to a PEM file (the same path on mhad's host "
+        "and the servers' hosts), found \"ca.pem\"");
+}
+
+TEST_CASE("config: verify_ca and verify_identity need ssl_ca", "[config][tls]") {
+  const std::string expected =
+      "ssl_mode: expected ssl_ca (the CA certificate that signed the servers' certificates) with ssl_mode = "
+      "\"verify_identity\", found none; set ssl_ca = \"/etc/mhad/ca.pem\", or ssl_mode = \"required\" to "
+      "encrypt without checking the certificate";
+  SECTION("at cluster level: one error, not one per server") {
+    CHECK(only_error(load_app1("ssl_mode = \"verify_identity\"\n" + k_servers)) ==
+          "clusters.d/app1.toml:1:12: " + expected);
+  }
+  SECTION("from [defaults]: reported in the cluster file that inherits it") {
+    CHECK(only_error(load_app1(k_servers, "[defaults]\nssl_mode = \"verify_identity\"\n")) ==
+          "clusters.d/app1.toml:1:1: " + expected + " (inherited from [defaults])");
+  }
+  SECTION("on one server") {
+    CHECK(only_error(load_app1(k_servers + "ssl_mode = \"verify_identity\"\n")) ==
+          "clusters.d/app1.toml:8:12: server[1]." + expected);
+  }
+  SECTION("each server's own ssl_ca is enough") {
+    auto load = load_app1("ssl_mode = \"verify_ca\"\n" + k_servers + "ssl_ca = \"/b/ca.pem\"\n");
+    CHECK(only_error(load).find("clusters.d/app1.toml:1:12: ssl_mode: expected ssl_ca") == 0);  // master has none
+    auto both = load_app1("ssl_mode = \"verify_ca\"\n[[server]]\nname = \"m\"\nhost = \"h1\"\nssl_ca = "
+                          "\"/a/ca.pem\"\n[[server]]\nname = \"s\"\nhost = \"h2\"\nssl_ca = \"/b/ca.pem\"\n");
+    CHECK(only_cluster(both).servers[1].ssl_ca == "/b/ca.pem");
+  }
+  SECTION("required and preferred do not") {
+    CHECK(only_cluster(load_app1("ssl_mode = \"required\"\n" + k_servers)).servers[0].ssl_mode ==
+          mha::SslMode::required);
+    CHECK(only_cluster(load_app1("ssl_mode = \"Preferred\"\n" + k_servers)).servers[0].ssl_mode ==
+          mha::SslMode::preferred);
+  }
+}
+
+TEST_CASE("config: ssl_cert and ssl_key go together", "[config][tls]") {
+  CHECK(only_error(load_app1("ssl_mode = \"required\"\nssl_cert = \"/c.pem\"\n" + k_servers)) ==
+        "clusters.d/app1.toml:2:12: ssl_cert: expected ssl_cert and ssl_key together (a client certificate and its "
+        "private key), found only ssl_cert");
+  CHECK(only_error(load_app1(k_servers + "ssl_key = \"/c.key\"\n")) ==
+        "clusters.d/app1.toml:8:11: server[1].ssl_key: expected ssl_cert and ssl_key together (a client certificate "
+        "and its private key), found only ssl_key");
+}
+
 TEST_CASE("config: master_binlog_dir takes an array or MHA's comma list", "[config]") {
   auto array = load_app1("master_binlog_dir = [\"/var/lib/mysql\", \"/data/binlog\"]\n" + k_servers);
   CHECK(only_cluster(array).servers[0].master_binlog_dir == std::vector<std::string>{"/var/lib/mysql", "/data/binlog"});
@@ -753,6 +840,8 @@ on_possible_data_loss = "abort"
 on_unfenced_master = "abort"
 ssh_known_hosts = "/etc/mhad/known_hosts"
 ssh_host_key_checking = "accept-new"
+ssl_mode = "verify_identity"
+ssl_ca = "/etc/mhad/ca.pem"
 keep_ssh_session = false
 replica_host_check = false
 running_seconds_limit = "5s"
@@ -787,6 +876,9 @@ ssh_user = "ops"
 ssh_key = "/k"
 ssh_options = "-o Foo=bar"
 ssh_connection_timeout = "9s"
+ssl_mode = "required"
+ssl_cert = "/etc/mhad/m.pem"
+ssl_key = "/etc/mhad/m.key"
 candidate_master = true
 ignore_fail = true
 skip_init_ssh_check = true

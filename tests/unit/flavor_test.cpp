@@ -211,6 +211,85 @@ TEST_CASE("change master with GTID auto position", "[flavor]") {
   }
 }
 
+TEST_CASE("change master with TLS, every ssl_mode, both flavors", "[flavor][tls]") {
+  auto with = [](SslMode mode, std::string cert = "", std::string key = "") {
+    ReplicationSource s = k_source;
+    s.tls = TlsSettings{mode, "/etc/mhad/ca.pem", std::move(cert), std::move(key)};
+    return s;
+  };
+  SECTION("disabled and preferred leave the replica's own TLS setup alone") {
+    for (SslMode mode : {SslMode::disabled, SslMode::preferred})
+      for (const auto& f : {mariadb(10, 11, 6), mysql(5, 7, 42), mysql(8, 0, 22), mysql(8, 0, 36), mysql(8, 4, 0)}) {
+        INFO(f.to_string() << " " << ssl_mode_name(mode));
+        CHECK(f.change_master_sql(with(mode)) == f.change_master_sql(k_source));
+        CHECK(f.change_master_sql(with(mode)).find("SSL") == std::string::npos);
+      }
+  }
+  SECTION("MariaDB 10.11") {
+    const Flavor f = mariadb(10, 11, 6);
+    const std::string head =
+        "CHANGE MASTER TO MASTER_HOST='192.168.3.74', MASTER_PORT=3306, MASTER_USER='myslave', "
+        "MASTER_PASSWORD='123456', ";
+    CHECK(f.change_master_sql(with(SslMode::required)) ==
+          head + "MASTER_SSL=1, MASTER_SSL_VERIFY_SERVER_CERT=0, MASTER_USE_GTID=slave_pos");
+    CHECK(f.change_master_sql(with(SslMode::verify_ca)) ==
+          head + "MASTER_SSL=1, MASTER_SSL_CA='/etc/mhad/ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=0, "
+                 "MASTER_USE_GTID=slave_pos");
+    CHECK(f.change_master_sql(with(SslMode::verify_identity)) ==
+          head + "MASTER_SSL=1, MASTER_SSL_CA='/etc/mhad/ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=1, "
+                 "MASTER_USE_GTID=slave_pos");
+    CHECK(f.change_master_sql(with(SslMode::verify_identity, "/etc/mhad/client.pem", "/etc/mhad/client.key")) ==
+          head + "MASTER_SSL=1, MASTER_SSL_CA='/etc/mhad/ca.pem', MASTER_SSL_CERT='/etc/mhad/client.pem', "
+                 "MASTER_SSL_KEY='/etc/mhad/client.key', MASTER_SSL_VERIFY_SERVER_CERT=1, MASTER_USE_GTID=slave_pos");
+    CHECK(f.change_master_sql(with(SslMode::required, "/c.pem", "/c.key")) ==
+          head + "MASTER_SSL=1, MASTER_SSL_CERT='/c.pem', MASTER_SSL_KEY='/c.key', MASTER_SSL_VERIFY_SERVER_CERT=0, "
+                 "MASTER_USE_GTID=slave_pos");
+  }
+  SECTION("MySQL 5.7 and 8.0 before 8.0.23: MASTER_SSL...") {
+    for (const auto& f : {mysql(5, 7, 42), mysql(8, 0, 22)}) {
+      const std::string head =
+          "CHANGE MASTER TO MASTER_HOST='192.168.3.74', MASTER_PORT=3306, MASTER_USER='myslave', "
+          "MASTER_PASSWORD='123456', ";
+      CHECK(f.change_master_sql(with(SslMode::required)) ==
+            head + "MASTER_SSL=1, MASTER_SSL_VERIFY_SERVER_CERT=0, MASTER_AUTO_POSITION=1");
+      CHECK(f.change_master_sql(with(SslMode::verify_ca)) ==
+            head + "MASTER_SSL=1, MASTER_SSL_CA='/etc/mhad/ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=0, "
+                   "MASTER_AUTO_POSITION=1");
+      CHECK(f.change_master_sql(with(SslMode::verify_identity, "/c.pem", "/c.key")) ==
+            head + "MASTER_SSL=1, MASTER_SSL_CA='/etc/mhad/ca.pem', MASTER_SSL_CERT='/c.pem', MASTER_SSL_KEY='/c.key', "
+                   "MASTER_SSL_VERIFY_SERVER_CERT=1, MASTER_AUTO_POSITION=1");
+    }
+  }
+  SECTION("MySQL 8.0.23+ and 8.4: CHANGE REPLICATION SOURCE TO ... SOURCE_SSL...") {
+    for (const auto& f : {mysql(8, 0, 23), mysql(8, 0, 36), mysql(8, 4, 0)}) {
+      const std::string head =
+          "CHANGE REPLICATION SOURCE TO SOURCE_HOST='192.168.3.74', SOURCE_PORT=3306, SOURCE_USER='myslave', "
+          "SOURCE_PASSWORD='123456', ";
+      CHECK(f.change_master_sql(with(SslMode::required)) ==
+            head + "SOURCE_SSL=1, SOURCE_SSL_VERIFY_SERVER_CERT=0, SOURCE_AUTO_POSITION=1");
+      CHECK(f.change_master_sql(with(SslMode::verify_ca)) ==
+            head + "SOURCE_SSL=1, SOURCE_SSL_CA='/etc/mhad/ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=0, "
+                   "SOURCE_AUTO_POSITION=1");
+      auto source = with(SslMode::verify_identity, "/c.pem", "/c.key");
+      source.get_public_key = true;
+      CHECK(f.change_master_sql(source) ==
+            head + "SOURCE_SSL=1, SOURCE_SSL_CA='/etc/mhad/ca.pem', SOURCE_SSL_CERT='/c.pem', SOURCE_SSL_KEY='/c.key', "
+                   "SOURCE_SSL_VERIFY_SERVER_CERT=1, SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1");
+    }
+  }
+  SECTION("paths are quoted") {
+    auto source = with(SslMode::verify_ca);
+    source.tls.ca = "/etc/it's/ca.pem";
+    CHECK(mariadb(10, 11, 6).change_master_sql(source).find(R"(MASTER_SSL_CA='/etc/it\'s/ca.pem')") !=
+          std::string::npos);
+  }
+  SECTION("tls_source_clauses, for hints") {
+    CHECK(mysql(8, 4, 0).tls_source_clauses(with(SslMode::verify_identity).tls) ==
+          "SOURCE_SSL=1, SOURCE_SSL_CA='/etc/mhad/ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1");
+    CHECK(mariadb(10, 11, 6).tls_source_clauses(with(SslMode::preferred).tls).empty());
+  }
+}
+
 TEST_CASE("string literals are quoted in CHANGE MASTER", "[flavor]") {
   SECTION("sql_quote") {
     CHECK(sql_quote("") == "''");

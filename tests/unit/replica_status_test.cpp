@@ -180,6 +180,7 @@ TEST_CASE("MySQL 8.0 SHOW REPLICA STATUS fixture with the new column names", "[r
   CHECK(s.retrieved_gtid_set == "36689b3d-1af9-11ee-b57a-08002765ff81:25-131");
   CHECK(s.sql_running_state == "Waiting for dependent transaction to commit");
   CHECK(s.relay_log_space == 10112);
+  CHECK(s.ssl_allowed == "No");  // Source_SSL_Allowed
 
   // What the IO thread received but the SQL thread has not applied yet.
   auto retrieved = GtidSet::parse(s.retrieved_gtid_set);
@@ -420,4 +421,13 @@ TEST_CASE("vertical output parsing", "[replica_status]") {
     REQUIRE_FALSE(r);
     CHECK(r.error().message == "vertical output, line 1: expected 'Name: value', found 'garbage here'");
   }
+}
+
+TEST_CASE("Master_SSL_Allowed tells whether replication is set up for TLS", "[replica_status][tls]") {
+  auto row = vertical(read_fixture(k_fixtures / "mariadb1011_show_slave_status.txt"));
+  CHECK(status_of(row).ssl_allowed == "No");
+  row["Master_SSL_Allowed"] = "Yes";
+  CHECK(status_of(row).ssl_allowed == "Yes");
+  row.erase("Master_SSL_Allowed");  // optional: old servers and hand-made rows
+  CHECK(status_of(row).ssl_allowed.empty());
 }

@@ -39,7 +39,7 @@ TEST_CASE("repoint: STOP, CHANGE MASTER by GTID, START, wait for the source's GT
   REQUIRE(session->connect(SqlEndpoint{cluster.server("slave2").host, 3306, "mhad", "secret"}));
   const Flavor flavor = *Flavor::from_version(cluster.server("slave2").version);
   const ServerConfig& slave1 = cluster.config.servers[1];
-  auto source = replication_source(cluster.config, slave1, ServerObservation{});
+  auto source = replication_source(cluster.config, slave1, cluster.config.servers[2], ServerObservation{});
   REQUIRE(repoint(*session, flavor, source, cluster.gtids(120), RepointTimeouts{2s, 1ms}, clock));
   CHECK(cluster.actions("slave2") ==
         std::vector<std::string>{flavor.stop_replica_sql(), flavor.change_master_sql(source), flavor.start_replica_sql(),
