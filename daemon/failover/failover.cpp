@@ -121,6 +121,17 @@ void FailoverRun::read_servers(const std::vector<std::size_t>& which, bool fresh
           previous = m_obs[i];
         }
         ServerObservation obs;
+        if (fresh_sessions && i == m_dead && !m_request.manual && m_request.master_frozen) {
+          // Frozen: its port accepts and nothing answers; an SQL look would
+          // only wait its whole connect timeout. The fence kills it.
+          obs = previous;
+          obs.checked = true;
+          obs.reachable = false;
+          obs.error = make_error(Errc::timeout, "frozen (the detector's verdict): the port accepts, the server does not answer");
+          std::lock_guard lock(mutex);
+          m_obs[i] = std::move(obs);
+          return;
+        }
         if (fresh_sessions && i == m_dead && !m_request.manual && m_env.tcp_probe) {
           // The detector declared it dead milliseconds ago; this look only
           // has to catch one that answers after all, and a port that does

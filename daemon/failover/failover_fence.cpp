@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -19,6 +20,13 @@ namespace mha::failover_detail {
 
 // --- phase 2 ---------------------------------------------------------------
 bool FailoverRun::fence() {
+  // A frozen mysqld is killed while the IO threads stop (both must be done
+  // before anything is promoted; neither needs the other).
+  const ServerConfig& old = server(m_dead);
+  std::optional<std::string> early_kill;
+  std::thread killer;
+  if (m_request.master_frozen && !m_env.shutdown && m_ssh_reachable && !m_request.master_pids.empty())
+    killer = std::thread([&] { early_kill = kill_frozen(old); });
   // No replica may receive anything more from the old master, nor reconnect
   // to it when it comes back. Each IO thread is ended with KILL first: STOP
   // alone kicks a thread blocked on a vanished master's socket, misses, and
@@ -48,6 +56,11 @@ bool FailoverRun::fence() {
     }
     stopped[k] = execute(i, flavor(i).stop_io_thread_sql());
   });
+  if (killer.joinable()) killer.join();
+  if (early_kill && early_kill->empty()) {
+    m_killed = true;
+    step(fmt::format("Killed the frozen mysqld on {} (pid {}).", address(old), fmt::join(m_request.master_pids, ", ")));
+  }
   std::vector<std::size_t> kept;
   for (std::size_t k = 0; k < m_alive.size(); ++k) {
     const std::size_t i = m_alive[k];
@@ -66,7 +79,6 @@ bool FailoverRun::fence() {
   m_alive = kept;
   step(fmt::format("Stopped the IO thread on {} replica{}.", m_alive.size(), m_alive.size() == 1 ? "" : "s"));
 
-  const ServerConfig& old = server(m_dead);
   bool vip_off = false;  // confirmed off the old master's host
   // Nothing can write through the VIP to a mysqld that is gone (or that is
   // killed below): the address moves in one step at promotion. With a
@@ -136,10 +148,11 @@ bool FailoverRun::fence() {
                   fmt::format("cannot fence the frozen master: no mysqld pid known on '{}' — kill it or power it "
                               "off, then mhactl failover",
                               old.name));
-    if (auto why = kill_frozen(old); !why.empty())
+    if (auto why = early_kill ? *early_kill : kill_frozen(old); !why.empty())
       return stop(FailoverResult::needs_operator,
                   fmt::format("cannot fence the frozen master: {} — kill it or power it off, then mhactl failover",
                               why));
+    step(fmt::format("Killed the frozen mysqld on {} (pid {}).", address(old), fmt::join(m_request.master_pids, ", ")));
   }
   return true;
 }
@@ -168,8 +181,6 @@ std::string FailoverRun::kill_frozen(const ServerConfig& old) {
       m_clock.sleep_for(m_env.poll_interval);
     }
   }
-  step(fmt::format("Killed the frozen mysqld on {} (pid {}).", address(old),
-                   fmt::join(m_request.master_pids, ", ")));
   return "";
 }
 
