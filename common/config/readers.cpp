@@ -293,6 +293,18 @@ std::optional<std::string> read_name(FileReport& r, const toml::node& node, std:
 
 std::optional<std::string> read_host(FileReport& r, const toml::node& node, std::string_view key) {
   auto text = node.value_exact<std::string>();
+  // Only digits and dots is an IPv4 address or a typo, never a host name
+  // (seed 000's "192.1683.74" would otherwise be resolved and fail later).
+  if (text && !text->empty() &&
+      std::all_of(text->begin(), text->end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; })) {
+    in_addr address{};
+    if (::inet_pton(AF_INET, text->c_str(), &address) == 1) return text;
+    r.error(node.source(), key,
+            fmt::format("\"{}\" is not a valid IPv4 address (four numbers 0-255 separated by dots); fix the "
+                        "address",
+                        *text));
+    return std::nullopt;
+  }
   if (text && !text->empty() &&
       std::none_of(text->begin(), text->end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '/'; }))
     return text;

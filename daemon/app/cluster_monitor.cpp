@@ -494,13 +494,22 @@ void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
     }
     std::optional<Result<bool>> held;
     if (vip) {
-      auto out = shell->run("ip -o addr show", timeout);
+      // Bounded like the probe: a hung look at a vanished host must not
+      // hold the session the detector's probe needs for seconds.
+      auto out = shell->run("ip -o addr show", std::min(timeout, silent_after));
       if (!out)
         held = Result<bool>(out.error());
       else if (out->exit_status != 0)
         held = Result<bool>(make_error(Errc::io, "'ip -o addr show' exited with {}: {}", out->exit_status, out->err));
       else
         held = Result<bool>(ip_output_has_address(out->out, address));
+      // A VIP look that got no SSH answer is the host's silence too.
+      if (!probe && !out && (out.error().code == Errc::timeout || out.error().code == Errc::network)) {
+        HostOpinion silent;
+        silent.ssh_error = out.error().message;
+        silent.at = MonoClock::now();
+        host = silent;
+      }
     }
     loop.post([weak, index, shell, held, host] {
       if (auto self = weak.lock()) self->on_ssh_result(index, shell, held, host);

@@ -137,6 +137,20 @@ TEST_CASE("config: a value of the wrong type", "[config]") {
         R"(clusters.d/app1.toml:8:20: server[1].candidate_master: expected true or false, found integer 1)");
 }
 
+TEST_CASE("config: a dotted all-number host must be a valid IPv4 address (seed 000's 192.1683.74)", "[config]") {
+  const std::string servers = R"([[server]]
+name = "master"
+host = "192.1683.74"
+
+[[server]]
+name = "slave1"
+host = "192.168.3.71"
+)";
+  CHECK(only_error(load_app1(servers)) ==
+        R"(clusters.d/app1.toml:3:8: server[0].host: "192.1683.74" is not a valid IPv4 address (four numbers 0-255 separated by dots); fix the address)");
+  CHECK(only_cluster(load_app1(k_servers)).servers[0].host == "192.168.3.74");
+}
+
 TEST_CASE("config: a wrong-typed password is not echoed", "[config]") {
   auto load = load_app1("password = 12345678\nrepl_password = [\"hunter2\"]\n" + k_servers);
   INFO(joined(load.errors));
