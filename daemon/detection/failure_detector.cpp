@@ -60,7 +60,14 @@ void FailureDetector::reset() {
   m_script_exit.reset();
   m_evidence.clear();
   m_frozen = false;
+  m_accepts_since.reset();
   script_requested = false;
+}
+
+void FailureDetector::note_tcp(TcpState state, MonoTime at) {
+  if (state == TcpState::unknown) return;
+  if (state != TcpState::accepts) m_accepts_since.reset();
+  else if (!m_accepts_since) m_accepts_since = at;
 }
 
 void FailureDetector::on_manager_check(const ManagerCheck& check) {
@@ -79,9 +86,11 @@ void FailureDetector::on_manager_check(const ManagerCheck& check) {
     m_replicas.clear();
     m_host.reset();
     m_script_exit.reset();
+    m_accepts_since.reset();
   }
   ++m_failures;
   m_last_failure = check;
+  note_tcp(check.tcp, check.at);
 }
 
 void FailureDetector::on_replica(const std::string& name, const ServerObservation& obs, const ServerConfig& master) {
@@ -115,6 +124,7 @@ void FailureDetector::on_replica_host(const std::string& name, TcpState state, M
 void FailureDetector::on_tcp_probe(TcpState state, MonoTime at) {
   if (m_failures == 0 || at < m_suspect_since || state == TcpState::unknown) return;
   m_last_failure.tcp = state;
+  note_tcp(state, at);
 }
 
 void FailureDetector::on_secondary_script(int exit_code, MonoTime at) {
@@ -208,8 +218,8 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
     next = Verdict::dead_host;
   } else if (nobody_hears && process_stopped && script_agrees) {
     next = Verdict::dead;  // frozen: the port accepts, the process cannot run
-  } else if (nobody_hears && script_agrees && m_last_failure.tcp == TcpState::accepts &&
-             elapsed >= m_settings.frozen_master_timeout && m_host) {
+  } else if (nobody_hears && script_agrees && m_last_failure.tcp == TcpState::accepts && m_accepts_since &&
+             now - *m_accepts_since >= m_settings.frozen_master_timeout && m_host) {
     next = ssh_ok ? Verdict::dead : Verdict::dead_host;  // frozen or hung for too long
   } else if (host_reaches) {
     // Connectable from a replica's host, not frozen: mhad is the one cut off.

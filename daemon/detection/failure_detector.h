@@ -118,6 +118,12 @@ class FailureDetector {
   std::optional<int> m_script_exit;
   std::vector<std::string> m_evidence;
   bool m_frozen = false;
+  // Since when the master's port has accepted TCP connects without a break
+  // in this failure streak (unset: not accepting, or not known). "Hung for
+  // frozen_master_timeout" counts from here, not from the first failure: a
+  // partition that heals makes the port accept while the last check hangs.
+  std::optional<MonoTime> m_accepts_since;
+  void note_tcp(TcpState state, MonoTime at);
 };
 
 // What a replica's observation says about its master. `progress` is a token

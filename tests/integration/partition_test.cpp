@@ -119,7 +119,9 @@ TEST_CASE("netns partitions: none of them fails over (mhad <-> master, mhad <-> 
     CHECK_FALSE(w.verdicts.count("dead_host"));
   }
   // Whatever the section did, the partition is gone now: the master answers again.
-  CHECK(healthy_again());
+  const bool healed = healthy_again();
+  INFO(mhad.status().dump(2) << "\n" << mhad.log());
+  CHECK(healed);
   // mhad's view: the same master, no failover ever started.
   auto status = mhad.status();
   CHECK(status["clusters"][0]["master"] == "master");

@@ -149,6 +149,32 @@ TEST_CASE("a hung master (port open, running, silent) is dead after frozen_maste
   CHECK(change->verdict == Verdict::dead);
 }
 
+TEST_CASE("a partition that heals while the last check hangs is not a frozen master", "[detector]") {
+  // mhad <-> master cut for 18 s (TCP timeouts, SSH silent, the replicas'
+  // hosts reach it); the rule is removed, the port accepts at once while
+  // the check in flight still hangs: "hung for frozen_master_timeout" must
+  // count from the first accept, not from the first failure.
+  Fixture fx;
+  for (int i = 0; i < 18; ++i) {
+    fx.fail(fx.t0 + i * 1s, TcpState::timeout, Errc::timeout);
+    fx.detector.on_replica("slave1", fx.replica(fx.t0 + i * 1s, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+    fx.detector.on_replica("slave2", fx.replica(fx.t0 + i * 1s, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+    fx.detector.on_replica_host("slave1", TcpState::accepts, fx.t0 + i * 1s);
+    fx.detector.on_replica_host("slave2", TcpState::accepts, fx.t0 + i * 1s);
+    fx.detector.on_host(fx.host(fx.t0 + i * 1s, false, std::nullopt));
+    (void)fx.detector.evaluate(fx.t0 + i * 1s + 500ms);
+  }
+  REQUIRE(fx.detector.verdict() == Verdict::unreachable_from_manager);
+  fx.detector.on_tcp_probe(TcpState::accepts, fx.t0 + 18s);
+  (void)fx.detector.evaluate(fx.t0 + 18100ms);
+  CHECK(fx.detector.verdict() == Verdict::unreachable_from_manager);
+  // Accepting, silent and hung for a whole frozen_master_timeout: frozen.
+  for (int i = 19; i <= 28; ++i) fx.fail(fx.t0 + i * 1s, TcpState::accepts, Errc::timeout);
+  auto change = fx.detector.evaluate(fx.t0 + 28100ms);
+  REQUIRE(change);
+  CHECK(change->frozen);
+}
+
 TEST_CASE("a hung master whose host does not answer SSH is dead_host and still marked frozen", "[detector]") {
   // The failover must know: a frozen mysqld that cannot be killed over SSH
   // may wake up writable, so it needs fencing (shutdown_script) or a human.
