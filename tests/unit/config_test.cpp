@@ -438,7 +438,8 @@ TEST_CASE("config: on_possible_data_loss is proceed (MHA's behaviour) or abort",
 }
 
 TEST_CASE("config: ssl_* keys are inherited like port and may be set per server", "[config][tls]") {
-  const auto& plain = only_cluster(load_app1(k_servers));
+  const auto plain_load = load_app1(k_servers);  // only_cluster() refers into it
+  const auto& plain = only_cluster(plain_load);
   CHECK(plain.servers[0].ssl_mode == mha::SslMode::disabled);  // mhad's behaviour before TLS
   CHECK(plain.servers[0].ssl_ca.empty());
 
