@@ -59,8 +59,7 @@ void slow_heartbeats() {
 
 }  // namespace
 
-TEST_CASE("netns partitions: none of them fails over (mhad <-> master, mhad <-> a replica, master <-> replicas, "
-          ")",
+TEST_CASE("netns partitions: none of them fails over (mhad <-> master, mhad <-> a replica, master <-> replicas)",
           "[integration][netns][partition]") {
   NetnsSandbox sandbox;
   Mhad mhad(k_netns_dir + "/mhad");
