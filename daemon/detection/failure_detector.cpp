@@ -61,6 +61,7 @@ void FailureDetector::reset() {
   m_evidence.clear();
   m_frozen = false;
   m_accepts_since.reset();
+  m_witnessed_failures = 0;
   script_requested = false;
 }
 
@@ -87,10 +88,23 @@ void FailureDetector::on_manager_check(const ManagerCheck& check) {
     m_host.reset();
     m_script_exit.reset();
     m_accepts_since.reset();
+    m_witnessed_failures = 0;
   }
+  // A failure counts towards ping_failures only while some replica answers
+  // mhad (the first of a streak always counts: the replicas have not been
+  // asked yet). While none answers, mhad is as likely the one cut off; when
+  // the partition heals, the first replica to answer must not find a full
+  // count of failures that nobody could confirm.
+  if (m_failures == 0 || m_expected_replicas == 0 || any_replica_opinion()) ++m_witnessed_failures;
   ++m_failures;
   m_last_failure = check;
   note_tcp(check.tcp, check.at);
+}
+
+bool FailureDetector::any_replica_opinion() const {
+  for (const auto& [name, sample] : m_replicas)
+    if (sample.view != ReplicaView::no_opinion) return true;
+  return false;
 }
 
 void FailureDetector::on_replica(const std::string& name, const ServerObservation& obs, const ServerConfig& master) {
@@ -134,8 +148,11 @@ void FailureDetector::on_secondary_script(int exit_code, MonoTime at) {
 
 std::vector<std::string> FailureDetector::collect_evidence() const {
   std::vector<std::string> out;
-  out.push_back(fmt::format("manager: {} failed check(s): {} (TCP {})", m_failures, m_last_failure.message,
-                            tcp_state_name(m_last_failure.tcp)));
+  out.push_back(fmt::format("manager: {} failed check(s){}: {} (TCP {})", m_failures,
+                            m_witnessed_failures == m_failures
+                                ? std::string()
+                                : fmt::format(", {} while a replica answered", m_witnessed_failures),
+                            m_last_failure.message, tcp_state_name(m_last_failure.tcp)));
   for (const auto& [name, sample] : m_replicas)
     out.push_back(fmt::format("{}: {} ({}){}", name, replica_view_name(sample.view), sample.detail,
                               sample.host_tcp == TcpState::unknown
@@ -192,6 +209,7 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
   const bool every_replica_cut = m_expected_replicas > 0 && cut >= m_expected_replicas && !host_reaches;
   bool replicas_expected = m_expected_replicas > 0;
   bool enough_failures = m_failures >= m_settings.ping_failures;
+  bool enough_witnessed = m_witnessed_failures >= m_settings.ping_failures;
   bool script_agrees = !m_settings.secondary_check_configured || (m_script_exit && *m_script_exit == 0);
   bool script_sees = m_script_exit && *m_script_exit == 3;
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - m_suspect_since);
@@ -224,7 +242,11 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
   } else if (host_reaches) {
     // Connectable from a replica's host, not frozen: mhad is the one cut off.
     next = enough_failures ? Verdict::unreachable_from_manager : Verdict::suspect;
-  } else if (nobody_hears && script_agrees && enough_failures && m_host) {
+  } else if (nobody_hears && script_agrees && enough_witnessed && m_host &&
+             m_last_failure.tcp != TcpState::accepts) {
+    // Counted out. Not while the port accepts: a server that takes TCP
+    // connects but no queries is the frozen rule's (frozen_master_timeout),
+    // and a partition that just healed looks the same for a moment.
     next = ssh_failed ? Verdict::dead_host : Verdict::dead;
   } else {
     next = Verdict::suspect;

@@ -15,7 +15,8 @@
 //             master's host silent--> dead_host                 (no waiting for ping_failures)
 //   suspect --a replica's host still connects to the port (not frozen),
 //             ping_failures reached--> unreachable_from_manager
-//   suspect --ping_failures reached, no replica hears it--> dead (host answers SSH) / dead_host
+//   suspect --ping_failures reached while some replica answered mhad, no
+//             replica hears it, the port not accepting--> dead (host answers SSH) / dead_host
 //   any --manager check succeeds--> healthy (logged as "alive again" after a verdict)
 // "Too many connections" and access-denied answers prove the server runs:
 // they never make the master suspect (MHA does the same).
@@ -124,6 +125,9 @@ class FailureDetector {
   // partition that heals makes the port accept while the last check hangs.
   std::optional<MonoTime> m_accepts_since;
   void note_tcp(TcpState state, MonoTime at);
+  // Failures of this streak counted while some replica answered mhad.
+  int m_witnessed_failures = 0;
+  bool any_replica_opinion() const;
 };
 
 // What a replica's observation says about its master. `progress` is a token

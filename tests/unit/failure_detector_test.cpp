@@ -112,9 +112,10 @@ TEST_CASE("a replica that still hears the master makes it unreachable_from_manag
 
 TEST_CASE("unreachable_from_manager turns into dead when the replicas lose the master too", "[detector]") {
   Fixture fx;
-  for (int i = 0; i < 4; ++i) fx.fail(fx.t0 + i * 1s, TcpState::timeout, Errc::timeout);
+  fx.fail(fx.t0, TcpState::timeout, Errc::timeout);
   fx.detector.on_host(fx.host(fx.t0 + 10ms, true, true));
   fx.detector.on_replica("slave1", fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  for (int i = 1; i < 4; ++i) fx.fail(fx.t0 + i * 1s, TcpState::timeout, Errc::timeout);
   fx.detector.on_replica("slave1", fx.replica(fx.t0 + 2s, ReplicaStatus::ThreadState::yes, "12"), fx.master);
   REQUIRE(fx.detector.evaluate(fx.t0 + 4s)->verdict == Verdict::unreachable_from_manager);
   fx.detector.on_replica("slave1", fx.replica(fx.t0 + 5s, ReplicaStatus::ThreadState::connecting), fx.master);
@@ -351,6 +352,44 @@ TEST_CASE("no verdict while no replica answers the manager either", "[detector]"
   fx.detector.on_host(fx.host(fx.t0 + 10ms, false, std::nullopt));
   CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 20s)));
   CHECK(fx.detector.verdict() == Verdict::suspect);
+}
+
+TEST_CASE("mhad isolated from every server, then healed: the first replica to answer finds no count to confirm",
+          "[detector]") {
+  // Seen in the netns partition test: every host dropped mhad's packets for
+  // 20 s (4 failures, no replica answered, SSH silent); at the heal one
+  // replica answered "connected but hears nothing" (slow heartbeats) just
+  // before the master did, and that was taken as the whole count confirmed.
+  Fixture fx;
+  ServerObservation unreachable;
+  unreachable.checked = true;
+  unreachable.checked_at = fx.t0 + 10ms;
+  for (int i = 0; i < 6; ++i) fx.fail(fx.t0 + i * 3s, TcpState::timeout, Errc::timeout);
+  fx.detector.on_replica("slave1", unreachable, fx.master);
+  fx.detector.on_replica("slave2", unreachable, fx.master);
+  fx.detector.on_host(fx.host(fx.t0 + 1s, false, std::nullopt));
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 18s)));
+  SECTION("the replica answers first, the TCP probe still says timeout") {
+    fx.detector.on_replica("slave2", fx.replica(fx.t0 + 19s, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+    CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 19s)));
+  }
+  SECTION("the port accepts again, then the replica answers") {
+    fx.detector.on_tcp_probe(TcpState::accepts, fx.t0 + 19s);
+    fx.detector.on_replica("slave2", fx.replica(fx.t0 + 19s, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+    CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 19s)));
+  }
+  // Failures seen while the replica answers count again: a master that
+  // stays away is still counted out.
+  fx.detector.on_replica("slave1", fx.replica(fx.t0 + 19s, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_replica("slave2", fx.replica(fx.t0 + 19s, ReplicaStatus::ThreadState::yes, "10"), fx.master);
+  fx.detector.on_tcp_probe(TcpState::timeout, fx.t0 + 19s);
+  for (int i = 0; i < 2; ++i) fx.fail(fx.t0 + 20s + i * 1s, TcpState::timeout, Errc::timeout);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 22s)));  // 1 + 2 witnessed of 4
+  fx.fail(fx.t0 + 22s, TcpState::timeout, Errc::timeout);
+  auto change = fx.detector.evaluate(fx.t0 + 22s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead_host);
+  CHECK(change->evidence.front().find("9 failed check(s), 4 while a replica answered") != std::string::npos);
 }
 
 TEST_CASE("too many connections and access denied prove the master runs", "[detector]") {
