@@ -228,11 +228,14 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
     next = Verdict::suspect;  // no replica answers us either: we may be the one cut off
   } else if (all_lost && refused && process_gone && script_agrees) {
     next = Verdict::dead;  // unanimous: no need to wait for ping_failures
-  } else if ((all_lost || every_replica_cut) && ssh_failed && manager_cut && script_agrees && !any_sees) {
+  } else if ((all_lost || every_replica_cut) && ssh_failed && manager_cut && script_agrees && !any_sees &&
+             !host_reaches) {
     // A vanished host (power lost, link down): every replica lost it or
     // cannot connect to it from its host, and neither its SQL port nor SSH
     // answer mhad. Waiting for ping_failures more connect timeouts adds no
-    // evidence, only outage (about 4 x 5 s).
+    // evidence, only outage (about 4 x 5 s). Not when a replica's host
+    // still connects to the port: then the IO threads lost it for another
+    // reason (they were reconnecting), and only mhad is cut off.
     next = Verdict::dead_host;
   } else if (nobody_hears && process_stopped && script_agrees) {
     next = Verdict::dead;  // frozen: the port accepts, the process cannot run

@@ -1,6 +1,7 @@
 // Failover phase 2, fence: no replica can reconnect to the old master, the
 // VIP is off it, the shutdown hook ran, a frozen mysqld is killed.
 #include "daemon/failover/failover_run.h"
+#include "daemon/failover/kill_command.h"
 
 #include "common/gtid.h"
 #include "common/units.h"
@@ -157,31 +158,17 @@ bool FailoverRun::fence() {
   return true;
 }
 
-// "" when every pid is gone, else why not.
+// "" when every pid is gone, else why not. One remote command kills and
+// waits (kill_command.h).
 std::string FailoverRun::kill_frozen(const ServerConfig& old) {
   std::shared_ptr<RemoteShell> shell = master_shell();
   if (!shell) return fmt::format("no SSH session to '{}'", old.name);
-  for (int pid : m_request.master_pids) {
-    // mysqld runs as another user: a non-root ssh_user needs sudo (as for the VIP).
-    const std::string sudo = old.ssh_user.empty() || old.ssh_user == "root" ? "" : "sudo -n ";
-    auto r = shell->run(fmt::format("{}kill -9 {}", sudo, pid), m_env.kill_timeout);
-    if (!r) return fmt::format("kill -9 {} on '{}': {}", pid, old.name, r.error().message);
-  }
-  const auto deadline = m_clock.now() + m_env.kill_timeout;
-  for (int pid : m_request.master_pids) {
-    for (;;) {
-      auto r = shell->run(fmt::format("kill -0 {}", pid), m_env.kill_timeout);
-      if (!r) return fmt::format("kill -0 {} on '{}': {}", pid, old.name, r.error().message);
-      // kill -0 fails for a pid that is gone ("No such process"), but also
-      // when not permitted: that one proves nothing.
-      if (r->exit_status != 0 && r->err.find("not permitted") == std::string::npos) break;
-      if (m_clock.now() >= deadline)
-        return fmt::format("process {} on '{}' still exists {}ms after kill -9{}", pid, old.name,
-                           m_env.kill_timeout.count(), r->err.empty() ? "" : " (" + r->err + ")");
-      m_clock.sleep_for(m_env.poll_interval);
-    }
-  }
-  return "";
+  // mysqld runs as another user: a non-root ssh_user needs sudo (as for the VIP).
+  const bool sudo = !old.ssh_user.empty() && old.ssh_user != "root";
+  auto r = shell->run(kill_and_wait_command(m_request.master_pids, sudo, m_env.kill_timeout),
+                      m_env.kill_timeout + std::chrono::seconds(2));
+  if (!r) return fmt::format("kill -9 on '{}': {}", old.name, r.error().message);
+  return kill_outcome(*r, old.name, m_env.kill_timeout);
 }
 
 }  // namespace mha::failover_detail

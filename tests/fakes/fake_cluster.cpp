@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -115,7 +116,20 @@ class FakeShell final : public RemoteShell {
     auto& pids = m_cluster.pids[m_host];
     CommandResult out;
     out.exit_status = 0;
-    if (starts_with(cmd, "kill -9 ")) {
+    if (cmd.find("kill -9 ") != std::string::npos && cmd.find("kill -0 ") != std::string::npos) {
+      // The kill-and-wait command (failover/kill_command.h): its pids
+      // follow "kill -9 " up to " 2>&1".
+      const auto from = cmd.find("kill -9 ") + 8;
+      std::istringstream list(cmd.substr(from, cmd.find(" 2>&1", from) - from));
+      for (int pid; list >> pid;) {
+        if (m_cluster.unkillable.count(pid)) {
+          out.exit_status = 3;
+          out.out = fmt::format("still exists: {}\n", pid);
+          break;
+        }
+        pids.erase(pid);
+      }
+    } else if (starts_with(cmd, "kill -9 ")) {
       int pid = std::stoi(cmd.substr(8));
       if (m_cluster.unkillable.count(pid)) {
         out.exit_status = 1;

@@ -278,6 +278,26 @@ TEST_CASE("a master that one replica's host still connects to is never dead, onl
   CHECK(fx.detector.verdict() == Verdict::unreachable_from_manager);
 }
 
+TEST_CASE("replicas reconnecting while mhad is cut from the master: their hosts still connect, so not dead_host",
+          "[detector]") {
+  // Seen in bench/partitions: the replicas' IO threads were reconnecting
+  // (from an earlier cut) when mhad lost the master; SQL and SSH timed out
+  // for mhad, but both replicas' hosts connected to the master's port.
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::timeout, Errc::timeout);
+  for (const char* name : {"slave1", "slave2"}) {
+    fx.detector.on_replica(name, fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
+    fx.detector.on_replica_host(name, TcpState::accepts, fx.t0 + 20ms);
+  }
+  fx.detector.on_host(fx.host(fx.t0 + 1s, false, std::nullopt));
+  fx.detector.on_tcp_probe(TcpState::timeout, fx.t0 + 1s);
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 1s)));
+  for (int i = 1; i < 6; ++i) fx.fail(fx.t0 + i * 1s, TcpState::timeout, Errc::timeout);
+  auto change = fx.detector.evaluate(fx.t0 + 6s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::unreachable_from_manager);
+}
+
 TEST_CASE("a frozen master is dead (frozen) although the replicas' hosts still connect to its port", "[detector]") {
   Fixture fx;
   fx.fail(fx.t0, TcpState::accepts, Errc::timeout);
