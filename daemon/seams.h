@@ -21,6 +21,9 @@ struct Seams {
   std::function<std::unique_ptr<SqlSession>()> make_sql;
   std::function<std::unique_ptr<RemoteShell>(const SshEndpoint&)> make_shell;
   std::function<TcpState(const std::string&, std::uint16_t, std::chrono::milliseconds)> tcp_probe = mha::tcp_probe;
+  // The suspect master's repeated probe (tcp_greeting_probe in mhad). Unset
+  // (unit tests): tcp_probe is used.
+  std::function<TcpState(const std::string&, std::uint16_t, std::chrono::milliseconds)> greeting_probe;
 };
 
 // How mhad logs in to `server`'s host: its ssh_host/port/user/key, the

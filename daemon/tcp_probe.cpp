@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -19,6 +20,7 @@ std::string_view tcp_state_name(TcpState state) {
     case TcpState::refused: return "refused";
     case TcpState::timeout: return "timeout";
     case TcpState::unreachable: return "unreachable";
+    case TcpState::greets: return "greets";
   }
   return "unknown";
 }
@@ -32,7 +34,11 @@ static TcpState from_errno(int error) {
   }
 }
 
-TcpState tcp_probe(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
+namespace {
+
+// Connects; on success leaves the socket open in *fd for the caller.
+TcpState connect_with_deadline(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout,
+                               int* fd_out) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV;
@@ -62,8 +68,33 @@ TcpState tcp_probe(const std::string& host, std::uint16_t port, std::chrono::mil
       state = from_errno(error);
     }
   }
-  ::close(fd);
   ::freeaddrinfo(found);
+  if (state == TcpState::accepts) *fd_out = fd;
+  else ::close(fd);
+  return state;
+}
+
+}  // namespace
+
+TcpState tcp_probe(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
+  int fd = -1;
+  TcpState state = connect_with_deadline(host, port, timeout, &fd);
+  if (fd >= 0) ::close(fd);
+  return state;
+}
+
+TcpState tcp_greeting_probe(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout) {
+  const auto started = std::chrono::steady_clock::now();
+  int fd = -1;
+  TcpState state = connect_with_deadline(host, port, timeout, &fd);
+  if (fd < 0) return state;
+  const auto left = timeout - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(std::max<long>(left.count(), 1))) > 0) {
+    char byte;
+    if (::recv(fd, &byte, 1, MSG_PEEK) > 0) state = TcpState::greets;
+  }
+  ::close(fd);
   return state;
 }
 

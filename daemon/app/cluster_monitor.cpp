@@ -323,7 +323,9 @@ void ClusterMonitor::schedule_opinion_round() {
     const auto& server = m_config.servers[*m_master];
     std::string host = server.ip.empty() ? server.host : server.ip;
     std::uint16_t port = server.port;
-    auto probe = m_seams.tcp_probe;
+    // Repeated while suspect: a server that still sends its handshake runs,
+    // whatever its queries wait on (a lock, semi-sync with the replicas cut).
+    auto probe = m_seams.greeting_probe ? m_seams.greeting_probe : m_seams.tcp_probe;
     EventLoop& loop = m_loop;
     m_pool.submit([weak, host, port, probe, &loop] {
       MonoTime at = MonoClock::now();

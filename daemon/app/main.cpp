@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
   mha::Seams seams;
   seams.make_sql = [] { return std::make_unique<mha::MariadbSession>(); };
   seams.make_shell = [](const mha::SshEndpoint& endpoint) { return std::make_unique<mha::LibsshShell>(endpoint); };
+  seams.greeting_probe = mha::tcp_greeting_probe;
   mha::DaemonApp app(config_path, std::move(*load.config), std::move(seams));
   return app.run();
 }

@@ -97,7 +97,10 @@ void FailureDetector::on_manager_check(const ManagerCheck& check) {
   // count of failures that nobody could confirm.
   if (m_failures == 0 || m_expected_replicas == 0 || any_replica_opinion()) ++m_witnessed_failures;
   ++m_failures;
+  // A check that overran carries no TCP result: keep the last probe's.
+  const TcpState last_tcp = m_last_failure.tcp;
   m_last_failure = check;
+  if (check.tcp == TcpState::unknown && m_failures > 1) m_last_failure.tcp = last_tcp;
   note_tcp(check.tcp, check.at);
 }
 
@@ -220,12 +223,18 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
   bool refused = m_last_failure.tcp == TcpState::refused;
   bool manager_cut = m_last_failure.tcp == TcpState::timeout || m_last_failure.tcp == TcpState::unreachable;
   bool nobody_hears = !any_sees && !script_sees && (any_opinion || !replicas_expected);
+  // The server sent its handshake to mhad's probe: its threads run; only
+  // mhad's checks hang (a lock, a semi-sync wait with the replicas cut).
+  bool greets = m_last_failure.tcp == TcpState::greets;
 
   if (any_sees || script_sees) {
     if (enough_failures) next = Verdict::unreachable_from_manager;
     else next = Verdict::suspect;
   } else if (replicas_expected && !any_opinion) {
     next = Verdict::suspect;  // no replica answers us either: we may be the one cut off
+  } else if (greets && !process_stopped) {
+    // Alive, not dead and not frozen: no failover for a server that runs.
+    next = enough_failures ? Verdict::unreachable_from_manager : Verdict::suspect;
   } else if (all_lost && refused && process_gone && script_agrees) {
     next = Verdict::dead;  // unanimous: no need to wait for ping_failures
   } else if ((all_lost || every_replica_cut) && ssh_failed && manager_cut && script_agrees && !any_sees &&

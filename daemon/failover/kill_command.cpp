@@ -20,14 +20,17 @@ std::string trimmed(std::string s) {
 }  // namespace
 
 std::string kill_and_wait_command(const std::vector<int>& pids, bool sudo, std::chrono::milliseconds wait) {
-  // Pids are integers: nothing here comes from text.
+  // Pids are integers: nothing here comes from text. A sleep without
+  // fractions (not GNU) falls back to whole seconds, counted as 100 polls.
   const std::string list = fmt::format("{}", fmt::join(pids, " "));
   const long polls = std::max<long>(1, wait / k_poll);
   return fmt::format(
       "export LC_ALL=C; {}kill -9 {} 2>&1; n=0; while :; do alive=; for p in {}; do "
-      "if e=$(kill -0 $p 2>&1); then alive=$p; else case $e in *'not permitted'*) alive=$p;; esac; fi; done; "
+      "if e=$(kill -0 $p 2>&1); then alive=$p; else case $e in *'not permitted'*) alive=$p;; esac; fi; "
+      "s=; {{ read -r s < /proc/$p/stat; }} 2>/dev/null; s=${{s##*) }}; [ \"${{s%% *}}\" = Z ] && alive=; done; "
       "[ -z \"$alive\" ] && exit 0; n=$((n+1)); "
-      "if [ $n -ge {} ]; then echo \"still exists: $alive\"; exit {}; fi; sleep 0.01; done",
+      "if [ $n -ge {} ]; then echo \"still exists: $alive\"; exit {}; fi; "
+      "sleep 0.01 2>/dev/null || {{ sleep 1; n=$((n+99)); }}; done",
       sudo ? "sudo -n " : "", list, list, polls, k_kill_still_exists);
 }
 

@@ -412,6 +412,41 @@ TEST_CASE("mhad isolated from every server, then healed: the first replica to an
   CHECK(change->evidence.front().find("9 failed check(s), 4 while a replica answered") != std::string::npos);
 }
 
+TEST_CASE("a master whose queries hang but which still sends its handshake is never dead nor frozen",
+          "[detector]") {
+  // Seen in bench/partitions (master <-> replicas cut, semi-sync on): the
+  // master's queries waited on the semi-sync ACK, mhad's checks overran,
+  // the replicas lost it and their hosts could not connect; after
+  // frozen_master_timeout it was declared frozen and killed. Its
+  // handshake to a new connection still came at once.
+  Fixture fx;
+  fx.fail(fx.t0, TcpState::unknown, Errc::timeout);  // overran
+  for (const char* name : {"slave1", "slave2"}) {
+    fx.detector.on_replica(name, fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::connecting), fx.master);
+    fx.detector.on_replica_host(name, TcpState::timeout, fx.t0 + 20ms);
+  }
+  fx.detector.on_host(fx.host(fx.t0 + 100ms, true, true, "Ssl"));
+  fx.detector.on_tcp_probe(TcpState::greets, fx.t0 + 100ms);
+  std::optional<VerdictChange> last;
+  for (int i = 1; i < 30; ++i) {
+    fx.fail(fx.t0 + i * 1s, TcpState::unknown, Errc::timeout);
+    if (auto change = fx.detector.evaluate(fx.t0 + i * 1s)) last = change;
+    CHECK(fx.detector.verdict() != Verdict::dead);
+    CHECK(fx.detector.verdict() != Verdict::dead_host);
+  }
+  REQUIRE(last);
+  CHECK(last->verdict == Verdict::unreachable_from_manager);
+  CHECK_FALSE(last->frozen);
+  CHECK(last->evidence.front().find("TCP greets") != std::string::npos);
+  // The same without the handshake (SIGSTOP-like, port accepting): frozen.
+  fx.detector.on_tcp_probe(TcpState::accepts, fx.t0 + 30s);
+  fx.fail(fx.t0 + 31s, TcpState::unknown, Errc::timeout);
+  auto change = fx.detector.evaluate(fx.t0 + 41s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead);
+  CHECK(change->frozen);
+}
+
 TEST_CASE("too many connections and access denied prove the master runs", "[detector]") {
   Fixture fx;
   fx.fail(fx.t0, TcpState::accepts, Errc::too_many_connections);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -58,6 +59,18 @@ TEST_CASE("kill-and-wait: a stopped process is killed and seen gone, in one comm
   INFO(r.out);
   CHECK(r.exit_status == 0);
   CHECK(kill_outcome(r, "master", 2000ms).empty());
+}
+
+TEST_CASE("kill-and-wait: a killed process that is a zombie (not reaped yet) counts as gone", "[failover][kill]") {
+  const pid_t child = frozen_child();
+  // Not reaped until the command has returned: it stays a zombie.
+  const auto started = std::chrono::steady_clock::now();
+  CommandResult r = run_sh(kill_and_wait_command({child}, false, 2000ms));
+  const auto took = std::chrono::steady_clock::now() - started;
+  INFO(r.out);
+  CHECK(r.exit_status == 0);
+  CHECK(took < 1s);
+  ::waitpid(child, nullptr, 0);
 }
 
 TEST_CASE("kill-and-wait: a process the kill does not reach is reported after the wait", "[failover][kill]") {
