@@ -22,6 +22,11 @@ LibsshShell::LibsshShell(SshEndpoint endpoint) : m_endpoint(std::move(endpoint))
 LibsshShell::~LibsshShell() { close(); }
 
 void LibsshShell::close() {
+  std::lock_guard lock(m_mutex);
+  close_locked();
+}
+
+void LibsshShell::close_locked() {
   close_shell();
   if (m_session != nullptr) {
     ssh_disconnect(m_session);
@@ -153,6 +158,11 @@ void LibsshShell::close_shell() {
 }
 
 Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::milliseconds timeout) {
+  std::lock_guard lock(m_mutex);
+  return run_locked(command, timeout);
+}
+
+Result<CommandResult> LibsshShell::run_locked(std::string_view command, std::chrono::milliseconds timeout) {
   // A kept session or shell may have been closed by the other end (sshd
   // restarted, idle timeout) since the last command: that fails at once,
   // before anything of this command is sent, and is worth one fresh login.
@@ -176,11 +186,21 @@ Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::mi
     const bool fresh = m_session == nullptr;
     if (fresh)
       if (auto r = connect(left()); !r) return r.error();
+    // A shell that ended since the last command (killed, sshd restarted)
+    // is seen only once libssh reads what came in: look without waiting,
+    // and drop any stray output left from before.
+    if (m_shell != nullptr) {
+      if (ssh_channel_poll(m_shell, 0) == SSH_ERROR) {
+        close_locked();
+        if (fresh) return make_error(Errc::network, "ssh {}: session lost", m_endpoint.host);
+        continue;  // nothing of this command was sent: one fresh login
+      }
+    }
     if (m_shell == nullptr || ssh_channel_is_eof(m_shell) || !ssh_channel_is_open(m_shell)) {
       close_shell();
       const auto bound = std::min(left(), m_endpoint.connect_timeout);
       if (auto r = open_shell(bound); !r) {
-        close();
+        close_locked();
         // Failed at once on a kept session: one fresh login. Hung until the
         // bound: no second wait.
         if (fresh || left() < timeout / 2) return r.error();
@@ -192,7 +212,7 @@ Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::mi
         static_cast<int>(framed.size())) {
       // The shell was gone before the command could be sent (a partial
       // write is a syntax error at EOF on the host, not a run command).
-      close();
+      close_locked();
       if (fresh) return make_error(Errc::network, "ssh {}: cannot send the command", m_endpoint.host);
       continue;
     }
@@ -205,7 +225,7 @@ Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::mi
   std::size_t out_end = std::string::npos, err_end = std::string::npos;
   char buffer[16384];
   auto fail = [&](Errc code, std::string message) -> Result<CommandResult> {
-    close();  // the shell's state is unknown now: the next command gets a new one
+    close_locked();  // the shell's state is unknown now: the next command gets a new one
     return Error{code, std::move(message)};
   };
   while (out_end == std::string::npos || err_end == std::string::npos) {

@@ -5,6 +5,7 @@
 #include "daemon/remote_shell.h"
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 struct ssh_session_struct;
@@ -27,6 +28,12 @@ class LibsshShell final : public RemoteShell {
   Result<void> open_shell(std::chrono::milliseconds bound);
   void close_shell();
 
+  Result<CommandResult> run_locked(std::string_view command, std::chrono::milliseconds timeout);
+  void close_locked();
+
+  // One command at a time: commands share one shell channel, and libssh's
+  // session is not for two threads at once.
+  std::mutex m_mutex;
   SshEndpoint m_endpoint;
   ssh_session_struct* m_session = nullptr;
   ssh_channel_struct* m_shell = nullptr;

@@ -28,6 +28,17 @@ bool FailoverRun::fence() {
   std::thread killer;
   if (m_request.master_frozen && !m_env.shutdown && m_ssh_reachable && !m_request.master_pids.empty())
     killer = std::thread([&] { early_kill = kill_frozen(old); });
+  // Meanwhile the VIP's SSH logins to the new master's host (and the old
+  // one's, when it answers): recover_master then moves the VIP in two
+  // commands instead of two logins.
+  std::thread vip_logins;
+  if (m_env.vip && m_new)
+    vip_logins = std::thread([&] {
+      std::thread old_login;
+      if (m_ssh_reachable) old_login = std::thread([&] { m_env.vip->prepare(old); });
+      m_env.vip->prepare(server(*m_new));
+      if (old_login.joinable()) old_login.join();
+    });
   // No replica may receive anything more from the old master, nor reconnect
   // to it when it comes back. Each IO thread is ended with KILL first: STOP
   // alone kicks a thread blocked on a vanished master's socket, misses, and
@@ -58,6 +69,7 @@ bool FailoverRun::fence() {
     stopped[k] = execute(i, flavor(i).stop_io_thread_sql());
   });
   if (killer.joinable()) killer.join();
+  if (vip_logins.joinable()) vip_logins.join();
   if (early_kill && early_kill->empty()) {
     m_killed = true;
     step(fmt::format("Killed the frozen mysqld on {} (pid {}).", address(old), fmt::join(m_request.master_pids, ", ")));

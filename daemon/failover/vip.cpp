@@ -143,6 +143,11 @@ RemoteShell* ShellVip::shell_for(const ServerConfig& server) {
   return slot.get();
 }
 
+void ShellVip::prepare(const ServerConfig& server) {
+  if (RemoteShell* shell = shell_for(server))
+    if (!shell->run("true", acquire_timeout(server))) shell->close();
+}
+
 VipOutcome ShellVip::release(const ServerConfig& old_master, bool ssh_reachable) {
   VipOutcome outcome;
   const std::string where = fmt::format("{} ({})", old_master.name, m_config.interface);
