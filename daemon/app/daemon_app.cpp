@@ -100,6 +100,7 @@ int DaemonApp::run() {
   std::function<void()> status_tick = [this, &status_tick] {
     notify_status();
     update_eligibility();
+    on_coordination_change();  // the lease guard runs out by time alone
     m_loop.after(1s, status_tick);
   };
   m_loop.after(1s, status_tick);

@@ -79,6 +79,7 @@ class DaemonApp {
   std::function<std::unique_ptr<Etcd>()> m_make_etcd;
   std::unique_ptr<Coordinator> m_coordinator;  // null: coordination = "none"
   std::map<std::string, std::int64_t> m_adopted;  // cluster -> fencing token whose state was adopted
+  std::set<std::string> m_acting_seen;            // clusters acted for at the last look
 
   void cmd_status(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
   void cmd_reload(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);

@@ -78,19 +78,30 @@ void DaemonApp::on_coordination_change() {
   for (const auto& [name, monitor] : m_monitors) {
     const LeadershipView view = m_coordinator->leadership().view(name);
     if (view.role != LeaderRole::active || view.token == 0) {
+      m_acting_seen.erase(name);
       if (m_adopted.erase(name))
         log_warning({{"CLUSTER", name}, {"EVENT", "standby"}}, "no longer the active instance for '{}'{}", name,
                     view.problem.empty() ? "" : ": " + view.problem);
       continue;
     }
-    if (auto it = m_adopted.find(name); it != m_adopted.end() && it->second == view.token) continue;
-    if (auto text = m_coordinator->leadership().take_adopted_state(name); text && !text->empty()) adopt_state(name, *text);
-    m_adopted[name] = view.token;
-    // etcd gets our view at once (the fenced set, maintenance, history).
-    if (!write_state_to_etcd(name)) continue;
-    log_notice({{"CLUSTER", name}, {"EVENT", "active"}}, "this instance ('{}') acts for '{}' from now on",
-               m_coordinator->instance(), name);
-    // A master that died while nobody was acting has its verdict already.
+    if (auto it = m_adopted.find(name); it == m_adopted.end() || it->second != view.token) {
+      if (auto text = m_coordinator->leadership().take_adopted_state(name); text && !text->empty())
+        adopt_state(name, *text);
+      m_adopted[name] = view.token;
+      // etcd gets our view at once (the fenced set, maintenance, history).
+      if (!write_state_to_etcd(name)) continue;
+      log_notice({{"CLUSTER", name}, {"EVENT", "active"}}, "this instance ('{}') acts for '{}' from now on",
+                 m_coordinator->instance(), name);
+    }
+    // Acting again (won, or the lease surely held again after etcd came
+    // back): a master that died while nobody could act has its verdict
+    // already, and no new verdict will come to start the failover.
+    const bool now_acting = acting(name);
+    if (!now_acting) {
+      m_acting_seen.erase(name);
+      continue;
+    }
+    if (!m_acting_seen.insert(name).second) continue;
     if (monitor->verdict() == Verdict::dead || monitor->verdict() == Verdict::dead_host)
       if (auto refused = start_failover(name, false, false, "", nullptr))
         log_warning({{"CLUSTER", name}, {"EVENT", "failover_not_started"}}, "no automatic failover: {}",
