@@ -160,3 +160,39 @@ TEST_CASE("etcd loses one member: nothing changes; loses quorum: nobody acts, st
   std::this_thread::sleep_for(3s);
   CHECK(mhad.failovers_started() == 1);
 }
+
+TEST_CASE("the active mhad dies in the middle of a failover: the new active one parks it in needs_operator; never "
+          "two failovers, never two writable masters",
+          "[integration][etcd]") {
+  const std::string phase = GENERATE(as<std::string>(), "fence", "recover_master", "recover_replicas");
+  CAPTURE(phase);
+  FreshSandboxAfter rebuild;
+  EtcdSandbox etcd;
+  // mha1 alone first, so that it is the active one; it exits right after
+  // persisting `phase` (the test build's failpoint), as a crash would.
+  Instances mhad;
+  mhad.by_name["mha1"] = std::make_unique<Mhad>(etcd_config_dir("mha1", etcd));
+  REQUIRE(mhad.by_name["mha1"]->start({{"MHAD_TEST_CRASH_AT_PHASE", phase}}));
+  REQUIRE(wait_for_one_active(mhad.all(), 20s) == "mha1");
+  mhad.by_name["mha2"] = std::make_unique<Mhad>(etcd_config_dir("mha2", etcd));
+  REQUIRE(mhad.by_name["mha2"]->start());
+  REQUIRE(wait_for_one_active(mhad.all(), 10s) == "mha1");
+
+  (void)kill_master_under_load();
+  REQUIRE(mhad.by_name["mha1"]->wait_exit(30s) != -1);
+  Mhad& second = *mhad.by_name["mha2"];
+  if (!wait_until(10s, [&] { return single_active({&second}) == "mha2"; })) FAIL(mhad.logs());
+  json status;
+  REQUIRE(wait_until(5s, [&] {
+    status = second.status();
+    return status.is_object() && status["clusters"][0]["needs_operator"].is_string();
+  }));
+  CHECK(status["clusters"][0]["needs_operator"].get<std::string>().find("in phase '" + phase + "'") !=
+        std::string::npos);
+  std::this_thread::sleep_for(3s);
+  CHECK(mhad.failovers_started() == 1);  // mha1's, none by mha2
+  CHECK(second.log().find("the last active instance left a failover in phase '" + phase + "'") != std::string::npos);
+  int writable = 0;
+  for (int host : {1, 2}) writable += sandbox_sql(host, "SELECT @@read_only") == "0" ? 1 : 0;
+  CHECK(writable <= 1);
+}
