@@ -24,7 +24,11 @@ using nlohmann::json;
 DaemonApp::DaemonApp(std::filesystem::path config_path, Config config, Seams seams)
     : m_config_path(std::move(config_path)), m_config(std::move(config)), m_seams(std::move(seams)) {}
 
-DaemonApp::~DaemonApp() = default;
+DaemonApp::~DaemonApp() {
+  // Its thread posts to m_loop, which is declared after it and so destroyed
+  // first: join the thread before that.
+  m_coordinator.reset();
+}
 
 int DaemonApp::run() {
   m_started = m_loop.now();
