@@ -101,7 +101,11 @@ Result<std::string> EtcdClient::post(const std::string& path, const std::string&
     const std::size_t index = (m_first + tried) % m_options.endpoints.size();
     const std::string url = m_options.endpoints[index] + path;
     long status = 0;
-    auto reply = post_once(url, body, left, status);
+    // A member that hangs (frozen, partitioned) must not eat the whole
+    // deadline: each endpoint not yet tried gets an equal share of what is
+    // left (the last one all of it).
+    const Ms share = std::max<Ms>(left / static_cast<long>(m_options.endpoints.size() - tried), 20ms);
+    auto reply = post_once(url, body, std::min(share, left), status);
     if (!reply) {
       last = reply.error();
       ++tried;

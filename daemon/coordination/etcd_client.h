@@ -1,7 +1,8 @@
 // The real etcd seam: etcd's v3 JSON gateway (HTTP POST /v3/..., etcd 3.4
 // and later) through libcurl. Chosen over gRPC because Debian ships libcurl
 // and etcd's gateway but no gRPC C++ stack, and four calls do not need one.
-// Each call has one deadline across all endpoints: an endpoint that fails
+// Each call has one deadline across all endpoints, shared out so that each
+// endpoint not yet tried gets an equal part of what is left: one that fails
 // at transport level (refused, timed out, TLS) is skipped for the next one,
 // which then becomes the first one tried; an answer from etcd, even an
 // error, ends the call. Runs on the thread that owns it (not thread-safe).

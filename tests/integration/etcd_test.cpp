@@ -196,3 +196,46 @@ TEST_CASE("the active mhad dies in the middle of a failover: the new active one 
   for (int host : {1, 2}) writable += sandbox_sql(host, "SELECT @@read_only") == "0" ? 1 : 0;
   CHECK(writable <= 1);
 }
+
+TEST_CASE("the active mhad is cut off from etcd (its one member frozen) while the master dies: it does not act; "
+          "another does, once",
+          "[integration][etcd]") {
+  FreshSandboxAfter rebuild;
+  EtcdSandbox etcd;
+  // mha1 reaches etcd through member 0 only; mha2 through all three.
+  Instances mhad;
+  const std::string dir1 = etcd_config_dir("mha1", etcd);
+  run("sed -i 's|^etcd_endpoints = .*|etcd_endpoints = [\"http://127.0.0.1:23791\"]|' '" + dir1 + "/mhad.toml'");
+  mhad.by_name["mha1"] = std::make_unique<Mhad>(dir1);
+  REQUIRE(mhad.by_name["mha1"]->start());
+  REQUIRE(wait_for_one_active(mhad.all(), 20s) == "mha1");
+  mhad.by_name["mha2"] = std::make_unique<Mhad>(etcd_config_dir("mha2", etcd));
+  REQUIRE(mhad.by_name["mha2"]->start());
+  REQUIRE(wait_for_one_active(mhad.all(), 10s) == "mha1");
+
+  // SIGSTOP: connections to the member hang, as across a partition; the
+  // other two keep quorum.
+  REQUIRE(run(sandbox_script() + " etcd-kill 0 STOP").exit_code == 0);
+  struct Thaw {
+    ~Thaw() { run(sandbox_script() + " etcd-kill 0 CONT"); }
+  } thaw;
+  Mhad& cut_off = *mhad.by_name["mha1"];
+  Mhad& other = *mhad.by_name["mha2"];
+  const auto frozen = std::chrono::steady_clock::now();
+  REQUIRE(wait_until(5s, [&] { return coordination_of(cut_off).value("role", "") == "standby"; }));
+  const auto stopped_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - frozen).count();
+  WARN("the cut-off active mhad stopped acting " << stopped_ms << " ms after its etcd member froze");
+  CHECK_FALSE(coordination_of(cut_off).value("problem", "").empty());
+  if (!wait_until(10s, [&] { return single_active({&other}) == "mha2"; })) FAIL(mhad.logs());
+
+  auto acked = kill_master_under_load();
+  json failover;
+  if (!wait_until(45s, [&] { return !(failover = last_failover(other.status())).is_null(); })) FAIL(mhad.logs());
+  CHECK(failover["result"] == "completed");
+  check_outcome(acked, "slave1", other);
+  std::this_thread::sleep_for(3s);
+  CHECK(mhad.failovers_started() == 1);
+  CHECK(cut_off.log().find("failover of 'sandbox' starting") == std::string::npos);
+  CHECK(last_failover(cut_off.status()).is_null());
+}
