@@ -50,6 +50,8 @@ enum class HostKeyChecking { yes, accept_new, no };
 // What a failover does when acknowledged writes may be lost: the dead
 // master's binlog could not be read and semi-sync was not on.
 enum class DataLossPolicy { proceed, abort };
+// Whether this mhad acts alone or one of several does, elected in etcd.
+enum class Coordination { none, etcd };
 
 // Per-server settings. Keys with an optional<> inherit from the cluster
 // (then [defaults], then the built-in default) when not set on the server;
@@ -179,6 +181,20 @@ struct DaemonConfig {
   int worker_threads = 8;          // bounded pool for blocking SQL/SSH work
   LogLevel log_level = LogLevel::info;
   std::string metrics_listen;      // "host:port" serving /metrics (Prometheus); empty: off
+
+  // Manager HA (docs/man/mhad.toml.5): with "etcd", several mhad watch the
+  // same clusters and a lease-backed leader key per cluster decides which
+  // one acts; "none" is one mhad acting alone.
+  Coordination coordination = Coordination::none;
+  std::vector<std::string> etcd_endpoints;  // "http(s)://host:port", tried in order
+  std::string etcd_prefix = "/mhad";        // keys live under PREFIX/CLUSTER/
+  std::string instance_name;                // the leader key's value; load fills in the host name
+  std::string etcd_ca;                      // PEM files for https endpoints; empty: system CAs / no client cert
+  std::string etcd_cert;
+  std::string etcd_key;
+  std::string etcd_user;                    // etcd authentication; empty: none
+  std::string etcd_password_file;
+  Secret etcd_password;                     // read from etcd_password_file
 };
 
 struct Config {
@@ -230,5 +246,6 @@ std::string render_effective_config(const Config& config);
 std::string_view ping_type_name(PingType type);
 std::string_view data_loss_policy_name(DataLossPolicy policy);
 std::string_view host_key_checking_name(HostKeyChecking mode);  // "yes", "accept-new", "no"
+std::string_view coordination_name(Coordination mode);          // "none", "etcd"
 
 }  // namespace mha

@@ -44,6 +44,7 @@ enum class Errc {
   maintenance,              // automatic failover paused by an operator
   needs_operator,           // an earlier operation stopped half-way
   rolled_back,              // the operation undid its changes
+  not_active,               // coordination = "etcd": another mhad is the active one for the cluster
   internal,
 };
 
@@ -77,6 +78,7 @@ constexpr std::string_view errc_name(Errc code) {
     case Errc::maintenance: return "maintenance";
     case Errc::needs_operator: return "needs_operator";
     case Errc::rolled_back: return "rolled_back";
+    case Errc::not_active: return "not_active";
     case Errc::internal: return "internal";
   }
   return "internal";

@@ -223,6 +223,16 @@ void rstrip(std::string& line) {
 // server's own "!" line ('name': ...) are not repeated.
 std::string cluster_notes(const json& cluster) {
   std::string out;
+  // Only with coordination = "etcd" (absent otherwise): who acts for the cluster.
+  if (const json* c = field(cluster, "coordination"); c && c->is_object()) {
+    const std::string active = text_or(*c, "active", "");
+    const std::string since = text_or(*c, "since", "");
+    out += fmt::format("{}coordination: {} (this instance '{}'); active: {}{}\n", k_indent,
+                       text_or(*c, "role", "?"), text_or(*c, "this_instance", "?"),
+                       active.empty() ? "none" : "'" + active + "'", since.empty() ? "" : " since " + since);
+    if (auto problem = text(*c, "problem"); problem && !problem->empty())
+      out += fmt::format("{}  coordination problem: {}\n", k_indent, one_line(*problem));
+  }
   if (const json* running = field(cluster, "failover_running"); running && running->is_boolean() && running->get<bool>())
     out += fmt::format("{}FAILOVER RUNNING\n", k_indent);
   if (const json* parked = field(cluster, "needs_operator"); parked && parked->is_string())

@@ -12,6 +12,7 @@ build_pkgs=(build-essential cmake pkg-config
   libmariadb-dev libssh-dev libtomlplusplus-dev nlohmann-json3-dev
   libsystemd-dev libfmt-dev catch2
   prometheus-cpp-dev  # [daemon] metrics_listen: /metrics with the pull exposer
+  libcurl4-openssl-dev  # [daemon] coordination = "etcd": etcd's v3 JSON gateway over HTTP(S)
   scdoc  # docs/man/*.scd -> roff man pages
   git)   # the dist target: git archive of HEAD for the RPM
 # Tools the packaging and documentation tests use.
@@ -24,6 +25,8 @@ test_pkgs=(mariadb-server mariadb-client openssh-server openssh-client
   passwd util-linux  # tests/control_socket_test.py: useradd/groupadd, setpriv
   iputils-arping  # gratuitous ARP when the built-in VIP moves (netns tests)
   openssl  # the sandbox's TLS certificates (sandbox.sh start --tls)
+  curl  # sandbox.sh: etcd members' health
+  etcd-server etcd-client  # coordination = "etcd": the sandbox's 3-member etcd (sandbox.sh etcd-start)
   mha4mysql-manager)  # MHA::DBHelper (not in -node), for the MHA master_ip_failover script test
 # Sanitizer and fuzz builds (scripts/sanitize.sh uses GCC's; scripts/fuzz.sh
 # Clang's libFuzzer and runtimes, llvm-symbolizer-14 for readable stacks).

@@ -78,6 +78,13 @@ void cluster_secret_file(FileReport& r, const toml::node& n, const std::string& 
     t.cluster->*FileMember = std::move(v->path);
   }
 }
+template <auto SecretMember, auto FileMember>
+void daemon_secret_file(FileReport& r, const toml::node& n, const std::string& k, DaemonConfig& daemon) {
+  if (auto v = read_secret_file(r, n, k)) {
+    daemon.*SecretMember = std::move(v->secret);
+    daemon.*FileMember = std::move(v->path);
+  }
+}
 // ssh_user / ssh_key: the cluster's value, which is also every server's default.
 template <auto ClusterMember, auto ServerMember, bool Path>
 void both_string(FileReport& r, const toml::node& n, const std::string& k, Target& t) {
@@ -281,6 +288,16 @@ const std::vector<DaemonKeySpec>& daemon_key_specs() {
       {"worker_threads", read_into_daemon<&D::worker_threads, read_int_in<1, 1024>>, shown<&D::worker_threads>},
       {"log_level", read_into_daemon<&D::log_level, read_log_level>, shown<&D::log_level>},
       {"metrics_listen", read_into_daemon<&D::metrics_listen, read_listen_address>, shown<&D::metrics_listen>},
+      {"coordination", read_into_daemon<&D::coordination, read_coordination>, shown<&D::coordination>},
+      {"etcd_endpoints", read_into_daemon<&D::etcd_endpoints, read_etcd_endpoints>, shown<&D::etcd_endpoints>},
+      {"etcd_prefix", read_into_daemon<&D::etcd_prefix, read_etcd_prefix>, shown<&D::etcd_prefix>},
+      {"instance_name", read_into_daemon<&D::instance_name, read_name>, shown<&D::instance_name>},
+      {"etcd_ca", read_into_daemon<&D::etcd_ca, read_tls_file>, shown<&D::etcd_ca>},
+      {"etcd_cert", read_into_daemon<&D::etcd_cert, read_tls_file>, shown<&D::etcd_cert>},
+      {"etcd_key", read_into_daemon<&D::etcd_key, read_tls_file>, shown<&D::etcd_key>},
+      {"etcd_user", read_into_daemon<&D::etcd_user, read_group>, shown<&D::etcd_user>},
+      {"etcd_password_file", daemon_secret_file<&D::etcd_password, &D::etcd_password_file>,
+       shown<&D::etcd_password_file>},
   };
   return specs;
 }
@@ -355,6 +372,35 @@ void apply_table(FileReport& r, const toml::table& table, std::string_view prefi
   }
 }
 
+namespace {
+
+// The [daemon] etcd keys that only make sense together, reported at the key
+// that is missing its partner.
+void check_coordination(FileReport& r, const toml::table& table, DaemonConfig& daemon) {
+  auto where = [&table](std::string_view key) {
+    const toml::node* node = table.get(key);
+    return node != nullptr ? node->source() : table.source();
+  };
+  if (daemon.coordination == Coordination::etcd && daemon.etcd_endpoints.empty() && table.get("coordination"))
+    r.error(where("coordination"), "daemon.coordination",
+            "expected daemon.etcd_endpoints with at least one URL when coordination is \"etcd\", found none");
+  if (daemon.etcd_cert.empty() != daemon.etcd_key.empty() && (table.get("etcd_cert") || table.get("etcd_key"))) {
+    const std::string_view set = daemon.etcd_cert.empty() ? "etcd_key" : "etcd_cert";
+    const std::string_view missing = daemon.etcd_cert.empty() ? "etcd_cert" : "etcd_key";
+    r.error(where(set), fmt::format("daemon.{}", set),
+            fmt::format("expected daemon.{} with it (a client certificate needs its key), found none", missing));
+  }
+  if (daemon.etcd_user.empty() != daemon.etcd_password_file.empty() &&
+      (table.get("etcd_user") || table.get("etcd_password_file"))) {
+    const std::string_view set = daemon.etcd_user.empty() ? "etcd_password_file" : "etcd_user";
+    const std::string_view missing = daemon.etcd_user.empty() ? "etcd_user" : "etcd_password_file";
+    r.error(where(set), fmt::format("daemon.{}", set),
+            fmt::format("expected daemon.{} with it (etcd authentication needs both), found none", missing));
+  }
+}
+
+}  // namespace
+
 void read_daemon(FileReport& r, const toml::node& node, DaemonConfig& daemon) {
   const toml::table* table = node.as_table();
   if (table == nullptr) {
@@ -375,6 +421,7 @@ void read_daemon(FileReport& r, const toml::node& node, DaemonConfig& daemon) {
     else
       unknown_key(r, key, path, names);
   }
+  check_coordination(r, *table, daemon);
 }
 
 }  // namespace mha::config_detail

@@ -7,6 +7,8 @@
 // default ClusterConfig and a "template" ServerConfig, each cluster file onto
 // copies of those, each [[server]] onto a copy of its cluster's template.
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 
@@ -335,6 +337,12 @@ ConfigLoad load(SourceFile main, std::vector<SourceFile> cluster_files, const fs
     main_report.file_error(main.read_error);
   } else if (auto root = parse_toml(main_report, *main.text)) {
     read_main(main_report, *root, config.daemon, defaults);
+  }
+  // Filled in here, not in the reader, so that it holds without a [daemon]
+  // table and --check-config shows the name the leader keys get.
+  if (config.daemon.instance_name.empty()) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0) config.daemon.instance_name = host;
   }
   const bool main_ok = !main_report.has_errors();
   main_report.hand_over(out);

@@ -26,6 +26,8 @@ std::string_view host_key_checking_name(HostKeyChecking mode) {
   return "yes";
 }
 
+std::string_view coordination_name(Coordination mode) { return mode == Coordination::etcd ? "etcd" : "none"; }
+
 std::string_view ping_type_name(PingType type) {
   switch (type) {
     case PingType::select: return "select";
@@ -331,6 +333,71 @@ std::optional<std::string> read_listen_address(FileReport& r, const toml::node& 
   }
   type_error(r, node, key,
              R"("host:port" with an IPv4 address and a port from 1 to 65535, like "127.0.0.1:9104" (empty: off))");
+  return std::nullopt;
+}
+
+std::optional<Coordination> read_coordination(FileReport& r, const toml::node& node, std::string_view key) {
+  if (auto text = node.value_exact<std::string>())
+    for (Coordination mode : {Coordination::none, Coordination::etcd})
+      if (lowercase(*text) == coordination_name(mode)) return mode;
+  type_error(r, node, key, R"("none" (this mhad acts alone) or "etcd" (one of several acts, elected in etcd))");
+  return std::nullopt;
+}
+
+namespace {
+
+// "http://host:port" or "https://host:port", nothing after the port: the
+// client appends /v3/... itself, and a path here would be silently wrong.
+bool is_endpoint_url(std::string_view text) {
+  std::string_view rest;
+  if (text.rfind("http://", 0) == 0)
+    rest = text.substr(7);
+  else if (text.rfind("https://", 0) == 0)
+    rest = text.substr(8);
+  else
+    return false;
+  const auto colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  const std::string_view host = rest.substr(0, colon);
+  const std::string_view port = rest.substr(colon + 1);
+  if (host.find_first_of("/?#@ ") != std::string_view::npos) return false;
+  if (port.empty() || port.size() > 5 || port.front() == '0') return false;
+  if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  return std::stoi(std::string(port)) <= 65535;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> read_etcd_endpoints(FileReport& r, const toml::node& node,
+                                                            std::string_view key) {
+  const toml::array* array = node.as_array();
+  if (array == nullptr) {
+    type_error(r, node, key, R"(an array of URLs like ["http://10.0.0.5:2379", "http://10.0.0.6:2379"])");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  for (size_t i = 0; i < array->size(); ++i) {
+    const toml::node& element = *array->get(i);
+    auto text = element.value_exact<std::string>();
+    if (text && is_endpoint_url(*text)) {
+      out.push_back(*text);
+    } else {
+      type_error(r, element, fmt::format("{}[{}]", key, i), R"(a URL "http://HOST:PORT" or "https://HOST:PORT")");
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> read_etcd_prefix(FileReport& r, const toml::node& node, std::string_view key) {
+  // Every key is PREFIX/CLUSTER/...: a trailing '/' would make "//".
+  auto text = node.value_exact<std::string>();
+  if (text && text->size() >= 2 && text->front() == '/' && text->back() != '/' &&
+      text->find_first_of(" \t\n") == std::string::npos)
+    return text;
+  type_error(r, node, key, R"(a key prefix starting with '/' and not ending with it, like "/mhad")");
   return std::nullopt;
 }
 

@@ -59,4 +59,11 @@ std::optional<std::string> read_host(FileReport& r, const toml::node& node, std:
 // "IPv4:port" for a listening socket ("127.0.0.1:9104"), or "" (off).
 std::optional<std::string> read_listen_address(FileReport& r, const toml::node& node, std::string_view key);
 
+// [daemon] coordination: "none" or "etcd", in any case.
+std::optional<Coordination> read_coordination(FileReport& r, const toml::node& node, std::string_view key);
+// [daemon] etcd_endpoints: an array of "http(s)://HOST:PORT".
+std::optional<std::vector<std::string>> read_etcd_endpoints(FileReport& r, const toml::node& node,
+                                                            std::string_view key);
+std::optional<std::string> read_etcd_prefix(FileReport& r, const toml::node& node, std::string_view key);
+
 }  // namespace mha::config_detail

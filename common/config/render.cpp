@@ -24,6 +24,7 @@ std::string toml_value(PingType type) { return toml_string(ping_type_name(type))
 std::string toml_value(DataLossPolicy policy) { return toml_string(data_loss_policy_name(policy)); }
 std::string toml_value(HostKeyChecking mode) { return toml_string(host_key_checking_name(mode)); }
 std::string toml_value(SslMode mode) { return toml_string(ssl_mode_name(mode)); }
+std::string toml_value(Coordination mode) { return toml_string(coordination_name(mode)); }
 std::string toml_value(LogLevel level) { return toml_string(log_level_name(level)); }
 std::string toml_size(uint64_t bytes) { return toml_string(format_size(bytes)); }
 

@@ -23,6 +23,7 @@ std::string toml_value(DataLossPolicy policy);
 std::string toml_value(HostKeyChecking mode);
 std::string toml_value(SslMode mode);
 std::string toml_value(LogLevel level);
+std::string toml_value(Coordination mode);
 std::string toml_value(const std::vector<std::string>& items);
 std::string toml_size(uint64_t bytes);  // no overload: a uint64_t may be a count
 

@@ -24,7 +24,11 @@ using nlohmann::json;
 DaemonApp::DaemonApp(std::filesystem::path config_path, Config config, Seams seams)
     : m_config_path(std::move(config_path)), m_config(std::move(config)), m_seams(std::move(seams)) {}
 
-DaemonApp::~DaemonApp() = default;
+DaemonApp::~DaemonApp() {
+  // Its thread posts to m_loop, which is declared after it and so destroyed
+  // first: join the thread before that.
+  m_coordinator.reset();
+}
 
 int DaemonApp::run() {
   m_started = m_loop.now();
@@ -80,6 +84,7 @@ int DaemonApp::run() {
   if (auto r = m_store->ensure_dir(); !r)
     log_error({}, "state directory: {}; verdicts and failovers will not survive a restart", r.error().message);
   load_states();
+  start_coordination();
 
   m_loop.on_signal(SIGTERM, [this] { request_stop("SIGTERM"); });
   m_loop.on_signal(SIGINT, [this] { request_stop("SIGINT"); });
@@ -98,6 +103,8 @@ int DaemonApp::run() {
   // STATUS= follows the clusters' health; refresh it once a second.
   std::function<void()> status_tick = [this, &status_tick] {
     notify_status();
+    update_eligibility();
+    on_coordination_change();  // the lease guard runs out by time alone
     m_loop.after(1s, status_tick);
   };
   m_loop.after(1s, status_tick);
@@ -111,6 +118,9 @@ int DaemonApp::run() {
   if (m_operations->any_running())
     log_warning({}, "an operation is running: waiting for it to finish or park before stopping");
   m_operations->join_all();
+  // Leadership given up only now, with no operation left running: a
+  // standby takes over at its next poll instead of after the lease TTL.
+  if (m_coordinator) m_coordinator->stop();
   // Monitoring jobs only read; one stuck on a dead host's connect timeout is
   // abandoned rather than holding up the stop beyond 1.5 s.
   bool all_stopped = m_pool->shutdown(1500ms);
@@ -221,6 +231,14 @@ bool DaemonApp::persist_phase(const std::string& cluster, const std::string& ope
     log_error({{"CLUSTER", cluster}}, "{}; not starting phase '{}'", r.error().message, phase);
     return false;
   }
+  // With etcd, in etcd too, under the fencing token: a deposed holder's
+  // write fails here and its operation stops before the phase; a takeover
+  // reads where it stopped.
+  if (!write_state_to_etcd(cluster)) {
+    log_error({{"CLUSTER", cluster}, {"PHASE", phase}}, "not starting phase '{}' of the {} of '{}'", phase, operation,
+              cluster);
+    return false;
+  }
   return true;
 }
 
@@ -230,6 +248,7 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
   if (it == m_monitors.end()) return make_error(Errc::unknown_cluster, "no cluster named '{}'", cluster);
   auto& monitor = *it->second;
   const auto& config = monitor.config();
+  if (auto refused = standby_refusal(cluster, manual ? "mhactl failover" : "an automatic failover")) return refused;
   if (m_operations->running(cluster))
     return make_error(Errc::operation_in_progress, "a {} of '{}' is already running",
                       m_operations->running_operation(cluster), cluster);
@@ -410,6 +429,9 @@ void DaemonApp::persist(const std::string& cluster) {
   if (auto r = m_store->save(entry.state); !r)
     log_error({{"CLUSTER", cluster}, {"EVENT", "state_save_failed"}}, "{}, will retry on the next change",
               r.error().message);
+  // What a takeover must know goes to etcd too, while we act (a standby's
+  // verdicts are its own and stay local).
+  if (m_coordinator && acting(cluster)) (void)write_state_to_etcd(cluster);
 }
 
 ClusterConfig DaemonApp::failover_config(const std::string& cluster, const ClusterConfig& config) const {
@@ -452,6 +474,15 @@ Result<std::size_t> DaemonApp::reload(std::string_view why) {
       next.daemon.metrics_listen != m_config.daemon.metrics_listen)
     log_warning({}, "[daemon] socket, worker_threads and metrics_listen take effect at the next restart, ignoring the "
                     "change");
+  if (next.daemon.coordination != m_config.daemon.coordination ||
+      next.daemon.etcd_endpoints != m_config.daemon.etcd_endpoints ||
+      next.daemon.etcd_prefix != m_config.daemon.etcd_prefix ||
+      next.daemon.instance_name != m_config.daemon.instance_name)
+    log_warning({}, "[daemon] coordination and the etcd keys take effect at the next restart, ignoring the change");
+  next.daemon.coordination = m_config.daemon.coordination;
+  next.daemon.etcd_endpoints = m_config.daemon.etcd_endpoints;
+  next.daemon.etcd_prefix = m_config.daemon.etcd_prefix;
+  next.daemon.instance_name = m_config.daemon.instance_name;
   next.daemon.socket = m_config.daemon.socket;
   next.daemon.worker_threads = m_config.daemon.worker_threads;
   next.daemon.metrics_listen = m_config.daemon.metrics_listen;
@@ -465,6 +496,11 @@ Result<std::size_t> DaemonApp::reload(std::string_view why) {
   m_config = std::move(next);
   load_states();
   start_monitors();
+  if (m_coordinator) {
+    std::vector<std::string> names;
+    for (const auto& c : m_config.clusters) names.push_back(c.name);
+    m_coordinator->set_clusters(names);
+  }
   log_notice({{"EVENT", "config_reloaded"}, {"MESSAGE_ID", std::string(k_message_config_reloaded)}}, "configuration reloaded: {} cluster(s)", m_config.clusters.size());
   sd_notify(0, "READY=1");
   notify_status();

@@ -6,6 +6,7 @@
 #include "common/config.h"
 #include "daemon/app/cluster_monitor.h"
 #include "daemon/control_server.h"
+#include "daemon/coordination/coordinator.h"
 #include "daemon/event_loop.h"
 #include "daemon/failover/failover_runner.h"
 #include "daemon/metrics/metrics_exporter.h"
@@ -33,6 +34,9 @@ class DaemonApp {
   // From any thread: stop as SIGTERM would (a running operation finishes
   // first). For embedding and tests; mhad itself stops on signals.
   void stop();
+  // coordination = "etcd": how to make an etcd client (main.cpp wires the
+  // real one, tests a fake). Before run().
+  void set_etcd_factory(std::function<std::unique_ptr<Etcd>()> make_etcd) { m_make_etcd = std::move(make_etcd); }
 
  private:
   void start_monitors();
@@ -56,6 +60,26 @@ class DaemonApp {
   // What a failover would do right now (daemon/failover/candidate.h).
   nlohmann::json readiness_json_for(const std::string& cluster, const ClusterMonitor& monitor) const;
   void schedule_watchdog(std::chrono::microseconds interval);
+
+  // coordination = "etcd" (daemon_coordination.cpp). With "none" every
+  // cluster is acted for and nothing here does anything.
+  void start_coordination();
+  // Why this instance may not run `command` on `cluster` now (standby, or
+  // the lease not surely held), else nullopt.
+  std::optional<Error> standby_refusal(const std::string& cluster, const std::string& command) const;
+  bool acting(const std::string& cluster) const;
+  // On the loop after a coordination round changed something: adopt the
+  // state a last holder left, note roles, resume a failover a death asked for.
+  void on_coordination_change();
+  // Each second: tell the leadership which clusters this instance can see.
+  void update_eligibility();
+  // The state in etcd under the fencing token; false if it could not be written.
+  bool write_state_to_etcd(const std::string& cluster);
+  void adopt_state(const std::string& cluster, const std::string& text);
+  std::function<std::unique_ptr<Etcd>()> m_make_etcd;
+  std::unique_ptr<Coordinator> m_coordinator;  // null: coordination = "none"
+  std::map<std::string, std::int64_t> m_adopted;  // cluster -> fencing token whose state was adopted
+  std::set<std::string> m_acting_seen;            // clusters acted for at the last look
 
   void cmd_status(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
   void cmd_reload(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);

@@ -83,6 +83,7 @@ void DaemonApp::cmd_switchover(const protocol::Request& request, const Peer& pee
   }
   const std::string name = cluster->name;
   if (auto refused = authorise(peer, "switchover", name)) return out->fail(*refused);
+  if (auto refused = standby_refusal(name, "mhactl switchover")) return out->fail(*refused);
   auto it = m_monitors.find(name);
   if (it == m_monitors.end()) return out->fail(make_error(Errc::unknown_cluster, "no cluster named '{}'", name));
   ClusterMonitor& monitor = *it->second;
@@ -141,6 +142,7 @@ std::optional<Error> DaemonApp::start_rejoin(const std::string& cluster, std::si
   auto it = m_monitors.find(cluster);
   if (it == m_monitors.end()) return make_error(Errc::unknown_cluster, "no cluster named '{}'", cluster);
   ClusterMonitor& monitor = *it->second;
+  if (auto refused = standby_refusal(cluster, automatic ? "an automatic rejoin" : "mhactl rejoin")) return refused;
   if (m_operations->running(cluster))
     return make_error(Errc::operation_in_progress, "a {} of '{}' is running: wait for it to finish",
                       m_operations->running_operation(cluster), cluster);
@@ -265,6 +267,9 @@ std::string DaemonApp::promoted_at_gtids(const std::string& cluster, const std::
 void DaemonApp::on_fence_needed(const std::string& cluster, const std::string& server, bool writes, bool vip) {
   auto it = m_monitors.find(cluster);
   if (it == m_monitors.end()) return;
+  // Fencing changes a server: only the active instance does it (the
+  // standbys see the same server and leave it to the active one).
+  if (!acting(cluster)) return;
   const std::string key = cluster + "/" + server;
   if (!m_fencing.insert(key).second) return;  // one at a time per server
   const ClusterConfig config = it->second->config();
@@ -317,6 +322,8 @@ void DaemonApp::cmd_maintenance(const protocol::Request& request, const Peer& pe
   if (!found) return out->fail(found.error());
   const std::string name = (*found)->name;
   if (auto refused = authorise(peer, "maintenance " + mode, name)) return out->fail(*refused);
+  // Maintenance is shared state (a takeover must honour it): set where it is written to etcd.
+  if (auto refused = standby_refusal(name, "mhactl maintenance")) return out->fail(*refused);
   auto& state = m_states[name].state;
   state.cluster = name;
   if (mode == "on") {
@@ -330,6 +337,8 @@ void DaemonApp::cmd_maintenance(const protocol::Request& request, const Peer& pe
   }
   if (auto r = m_store->save(state); !r)
     return out->fail(r.error().with_context("maintenance {} of '{}' not saved", mode, name));
+  if (!write_state_to_etcd(name))
+    return out->fail(make_error(Errc::not_active, "maintenance {} of '{}' not written to etcd; see the journal", mode, name));
   log_notice({{"CLUSTER", name}, {"EVENT", "maintenance_" + mode}, {"MESSAGE_ID", std::string(k_message_maintenance)}},
              "maintenance {} for '{}' by {}{}: automatic failover {}", mode, name, describe_peer(peer),
              reason.empty() ? "" : " (" + reason + ")", mode == "on" ? "paused" : "resumed");

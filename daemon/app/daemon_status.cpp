@@ -84,6 +84,12 @@ nlohmann::json DaemonApp::cluster_status(const std::string& cluster, const Clust
   out["history"] = history_json(cluster);
   out["failover_readiness"] = readiness_json_for(cluster, monitor);
   add_operation_status(cluster, out);
+  // Only with coordination = "etcd": with "none" the status stays as it was.
+  if (m_coordinator) {
+    json coordination = m_coordinator->status_json(cluster);
+    coordination["role"] = leader_role_name(acting(cluster) ? LeaderRole::active : LeaderRole::standby);
+    out["coordination"] = coordination;
+  }
   return out;
 }
 

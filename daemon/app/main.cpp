@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "daemon/app/daemon_app.h"
+#include "daemon/coordination/etcd_client.h"
 #include "daemon/libssh_shell.h"
 #include "daemon/mariadb_session.h"
 
@@ -118,6 +119,8 @@ int main(int argc, char** argv) {
   seams.make_sql = [] { return std::make_unique<mha::MariadbSession>(); };
   seams.make_shell = [](const mha::SshEndpoint& endpoint) { return std::make_unique<mha::LibsshShell>(endpoint); };
   seams.greeting_probe = mha::tcp_greeting_probe;
+  const mha::EtcdClientOptions etcd = mha::etcd_client_options(load.config->daemon);
   mha::DaemonApp app(config_path, std::move(*load.config), std::move(seams));
+  app.set_etcd_factory([etcd]() -> std::unique_ptr<mha::Etcd> { return std::make_unique<mha::EtcdClient>(etcd); });
   return app.run();
 }

@@ -45,6 +45,12 @@ readonly T_STOP=${MHA_SANDBOX_STOP_TIMEOUT:-30}
 readonly T_SQL=${MHA_SANDBOX_SQL_TIMEOUT:-60}
 
 MARIADBD=${MHA_SANDBOX_MARIADBD:-/usr/sbin/mariadbd}
+ETCD=${MHA_SANDBOX_ETCD:-/usr/bin/etcd}
+# The 3-member etcd (etcd-start): member i serves clients on
+# 127.0.0.1:(ETCD_CLIENT_BASE+i) and its peers on 127.0.0.1:(ETCD_PEER_BASE+i).
+readonly ETCD_MEMBERS=3
+readonly ETCD_CLIENT_BASE=${MHA_SANDBOX_ETCD_CLIENT_PORT:-23791}
+readonly ETCD_PEER_BASE=${MHA_SANDBOX_ETCD_PEER_PORT:-23891}
 SSHD=${MHA_SANDBOX_SSHD:-/usr/sbin/sshd}
 
 log() { printf '[sandbox] %s\n' "$*" >&2; }
@@ -78,6 +84,14 @@ usage: sandbox.sh COMMAND [options]
         send SIGNAL (default KILL) to host I's mariadbd (e.g. STOP, CONT)
   start-server I [--dir DIR]
         restart host I's mariadbd on its existing datadir
+  etcd-start [--dir DIR]
+        start a 3-member etcd cluster on loopback (clients on 127.0.0.1:23791,
+        23792, 23793; data in DIR/etcd/mI); prints
+        `export MHA_SANDBOX_ETCD_ENDPOINTS=...`. Idempotent. `stop` stops it.
+  etcd-stop [--dir DIR]     stop the etcd members only (data kept)
+  etcd-kill I [SIGNAL] [--dir DIR]
+        send SIGNAL (default KILL) to etcd member I (0-2); etcd-start
+        restarts the members that are down on their data
   gen-config OUTDIR [--ping-interval 1s] [--no-auto-failover]
              [--ssl-mode MODE] [--ssl-ca PATH] [--dir DIR]
         write OUTDIR/mhad.toml, OUTDIR/clusters.d/sandbox.toml and the
@@ -314,6 +328,7 @@ do_stop() {  # PURGE(0/1)
     die "$DIR is not a sandbox directory (no .mha-sandbox marker); not touching it"
   fi
   stop_processes
+  stop_etcd
   remove_netns
   rm -f "$DIR/started" "$DIR"/host*/pid.mariadbd "$DIR"/host*/pid.sshd
   if [[ $purge == 1 ]]; then
@@ -943,6 +958,82 @@ EOF
   log "wrote $out/mhad.toml and $out/clusters.d/sandbox.toml"
 }
 
+# ---------------------------------------------------------------- etcd
+
+etcd_dir() { printf '%s/etcd/m%s' "$DIR" "$1"; }
+etcd_client_url() { printf 'http://127.0.0.1:%s' $((ETCD_CLIENT_BASE + $1)); }
+etcd_peer_url() { printf 'http://127.0.0.1:%s' $((ETCD_PEER_BASE + $1)); }
+etcd_alive() { pid_is "$(read_pid "$(etcd_dir "$1")/pid")" "$ETCD" "--data-dir $(etcd_dir "$1")/data"; }
+etcd_endpoints() {
+  local i out=""
+  for ((i = 0; i < ETCD_MEMBERS; i++)); do out+="${out:+,}$(etcd_client_url "$i")"; done
+  printf '%s' "$out"
+}
+etcd_healthy() { curl -fsS -m 1 "$(etcd_client_url "$1")/health" 2>/dev/null | grep -q '"health":"true"'; }
+
+start_etcd_member() {  # I
+  local i=$1 d cluster="" j state=new
+  d=$(etcd_dir "$i")
+  etcd_alive "$i" && return 0
+  [[ -d $d/data/member ]] && state=existing
+  mkdir -p "$d"
+  for ((j = 0; j < ETCD_MEMBERS; j++)); do cluster+="${cluster:+,}m$j=$(etcd_peer_url "$j")"; done
+  spawn "$d/etcd.log" "$ETCD" --name "m$i" --data-dir "$d/data" \
+    --listen-client-urls "$(etcd_client_url "$i")" --advertise-client-urls "$(etcd_client_url "$i")" \
+    --listen-peer-urls "$(etcd_peer_url "$i")" --initial-advertise-peer-urls "$(etcd_peer_url "$i")" \
+    --initial-cluster "$cluster" --initial-cluster-state "$state" --initial-cluster-token "mhasb-etcd-$$" \
+    --log-level warn
+  echo $! >"$d/pid"
+}
+
+cmd_etcd_start() {
+  (($# == 0)) || die "etcd-start: unknown argument '$1'"
+  [[ -x $ETCD ]] || die "$ETCD not found (apt-get install etcd-server)"
+  mkdir -p "$DIR"
+  [[ -f $DIR/.mha-sandbox ]] || touch "$DIR/.mha-sandbox"
+  local i
+  for ((i = 0; i < ETCD_MEMBERS; i++)); do
+    if ! etcd_alive "$i" && port_taken 127.0.0.1 $((ETCD_CLIENT_BASE + i)); then
+      die "127.0.0.1:$((ETCD_CLIENT_BASE + i)) is taken by another process"
+    fi
+    start_etcd_member "$i"
+  done
+  for ((i = 0; i < ETCD_MEMBERS; i++)); do
+    wait_for "$T_SERVER_START" "etcd member $i healthy" etcd_healthy "$i" ||
+      die "etcd member $i did not become healthy; see $(etcd_dir "$i")/etcd.log"
+  done
+  log "etcd: $ETCD_MEMBERS members up ($(etcd_endpoints))"
+  printf 'export MHA_SANDBOX_ETCD_ENDPOINTS=%s\n' "$(etcd_endpoints)"
+}
+
+stop_etcd() {
+  local i pid any=0
+  for ((i = 0; i < ETCD_MEMBERS; i++)); do
+    if etcd_alive "$i"; then kill -TERM "$(read_pid "$(etcd_dir "$i")/pid")" 2>/dev/null || true; any=1; fi
+  done
+  ((any)) || return 0
+  log "stopping etcd"
+  local deadline=$(( $(date +%s) + T_STOP ))
+  for ((i = 0; i < ETCD_MEMBERS; i++)); do
+    while etcd_alive "$i"; do
+      if (( $(date +%s) >= deadline )); then
+        pid=$(read_pid "$(etcd_dir "$i")/pid"); log "etcd member $i still alive, SIGKILL $pid"
+        kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; break
+      fi
+      sleep 0.1
+    done
+    rm -f "$(etcd_dir "$i")/pid"
+  done
+}
+
+cmd_etcd_kill() {
+  local i=${1:?etcd-kill needs a member 0-$((ETCD_MEMBERS - 1))} sig=${2:-KILL}
+  [[ $i =~ ^[0-9]+$ ]] && ((i < ETCD_MEMBERS)) || die "etcd-kill: member must be 0-$((ETCD_MEMBERS - 1))"
+  etcd_alive "$i" || die "etcd member $i is not running"
+  kill -"$sig" "$(read_pid "$(etcd_dir "$i")/pid")"
+  log "sent SIG$sig to etcd member $i"
+}
+
 # ---------------------------------------------------------------- main
 
 main() {
@@ -977,6 +1068,9 @@ main() {
     kill) cmd_kill "${rest[@]+"${rest[@]}"}" ;;
     start-server) cmd_start_server "${rest[@]+"${rest[@]}"}" ;;
     gen-config) cmd_gen_config "${rest[@]+"${rest[@]}"}" ;;
+    etcd-start) cmd_etcd_start "${rest[@]+"${rest[@]}"}" ;;
+    etcd-stop) stop_etcd ;;
+    etcd-kill) cmd_etcd_kill "${rest[@]+"${rest[@]}"}" ;;
     help|-h|--help) usage ;;
     *) usage >&2; die "unknown command '$cmd'" ;;
   esac

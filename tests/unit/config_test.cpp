@@ -610,6 +610,87 @@ TEST_CASE("config: daemon.metrics_listen takes an IPv4 address and a port, or \"
   CHECK(number.errors[0] == expected + "integer 9104");
 }
 
+TEST_CASE("config: [daemon] coordination is none by default, with the host name as instance_name", "[config]") {
+  auto load = load_config_from_strings("", {{"app1.toml", k_servers}});
+  REQUIRE(load.config);
+  const auto& daemon = load.config->daemon;
+  CHECK(daemon.coordination == mha::Coordination::none);
+  CHECK(daemon.etcd_endpoints.empty());
+  CHECK(daemon.etcd_prefix == "/mhad");
+  char host[256] = {};
+  REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+  CHECK(daemon.instance_name == host);
+  const std::string shown = mha::render_effective_config(*load.config);
+  CHECK(shown.find("coordination = \"none\"\n") != std::string::npos);
+  CHECK(shown.find("etcd_endpoints = []\n") != std::string::npos);
+}
+
+TEST_CASE("config: [daemon] coordination = \"etcd\" and its keys", "[config]") {
+  auto load = load_config_from_strings(
+      "[daemon]\ncoordination = \"etcd\"\netcd_endpoints = [\"http://127.0.0.1:2379\", \"https://etcd2.example:2379\"]\n"
+      "etcd_prefix = \"/ha/mhad\"\ninstance_name = \"mha1\"\netcd_ca = \"/etc/mhad/ca.pem\"\n"
+      "etcd_cert = \"/etc/mhad/c.pem\"\netcd_key = \"/etc/mhad/c.key\"\n",
+      {{"app1.toml", k_servers}});
+  REQUIRE(load.errors.empty());
+  const auto& daemon = load.config->daemon;
+  CHECK(daemon.coordination == mha::Coordination::etcd);
+  CHECK(daemon.etcd_endpoints == std::vector<std::string>{"http://127.0.0.1:2379", "https://etcd2.example:2379"});
+  CHECK(daemon.etcd_prefix == "/ha/mhad");
+  CHECK(daemon.instance_name == "mha1");
+  CHECK(daemon.etcd_ca == "/etc/mhad/ca.pem");
+  CHECK(daemon.etcd_key == "/etc/mhad/c.key");
+}
+
+TEST_CASE("config: bad [daemon] coordination values name file, line and key", "[config]") {
+  auto daemon = [](const std::string& text) {
+    return only_error(load_config_from_strings("[daemon]\n" + text, {{"app1.toml", k_servers}}));
+  };
+  CHECK(daemon("coordination = \"zookeeper\"\n") ==
+        "mhad.toml:2:16: daemon.coordination: expected \"none\" (this mhad acts alone) or \"etcd\" (one of several "
+        "acts, elected in etcd), found \"zookeeper\"");
+  CHECK(daemon("coordination = \"etcd\"\n") ==
+        "mhad.toml:2:16: daemon.coordination: expected daemon.etcd_endpoints with at least one URL when coordination "
+        "is \"etcd\", found none");
+  CHECK(daemon("etcd_endpoints = \"http://127.0.0.1:2379\"\n") ==
+        "mhad.toml:2:18: daemon.etcd_endpoints: expected an array of URLs like [\"http://10.0.0.5:2379\", "
+        "\"http://10.0.0.6:2379\"], found \"http://127.0.0.1:2379\"");
+  for (const char* bad : {"127.0.0.1:2379", "http://127.0.0.1", "http://127.0.0.1:2379/v3", "ftp://h:1",
+                          "http://h:0", "http://h:65536"})
+    CHECK(daemon(fmt::format("etcd_endpoints = [\"http://ok:1\", \"{}\"]\n", bad)) ==
+          fmt::format("mhad.toml:2:34: daemon.etcd_endpoints[1]: expected a URL \"http://HOST:PORT\" or "
+                      "\"https://HOST:PORT\", found \"{}\"",
+                      bad));
+  CHECK(daemon("etcd_prefix = \"mhad/\"\n") ==
+        "mhad.toml:2:15: daemon.etcd_prefix: expected a key prefix starting with '/' and not ending with it, like "
+        "\"/mhad\", found \"mhad/\"");
+  CHECK(daemon("instance_name = \"-x\"\n").find("daemon.instance_name: expected a name of letters") !=
+        std::string::npos);
+  CHECK(daemon("etcd_cert = \"/c.pem\"\n") ==
+        "mhad.toml:2:13: daemon.etcd_cert: expected daemon.etcd_key with it (a client certificate needs its key), "
+        "found none");
+  CHECK(daemon("etcd_user = \"mhad\"\n") ==
+        "mhad.toml:2:13: daemon.etcd_user: expected daemon.etcd_password_file with it (etcd authentication needs "
+        "both), found none");
+  CHECK(daemon("etcd_ca = \"ca.pem\"\n").find("daemon.etcd_ca: expected an absolute path") != std::string::npos);
+}
+
+TEST_CASE("config: daemon.etcd_password_file is read, never shown", "[config]") {
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("mhad-etcd-pw-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "etcd.password";
+  { std::ofstream(file) << "s3cret-etcd\n"; }
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto load = load_config_from_strings(
+      fmt::format("[daemon]\netcd_user = \"mhad\"\netcd_password_file = \"{}\"\n", file.string()),
+      {{"app1.toml", k_servers}}, dir);
+  std::filesystem::remove_all(dir);
+  REQUIRE(load.errors.empty());
+  CHECK(load.config->daemon.etcd_password.reveal() == "s3cret-etcd");
+  const std::string shown = mha::render_effective_config(*load.config);
+  CHECK(shown.find("s3cret-etcd") == std::string::npos);
+  CHECK(shown.find("etcd_password_file = ") != std::string::npos);
+}
+
 TEST_CASE("config: clusters are named by file stem or name, sorted, non-.toml files ignored", "[config]") {
   auto load = load_config_from_strings("", {{"zeta.toml", k_servers},
                                             {"alpha.toml", "name = \"omega\"\n" + k_servers},
@@ -821,6 +902,8 @@ TEST_CASE("config: render_effective_config output is pinned by fixtures", "[conf
     REQUIRE(load.config);
     std::string text = mha::render_effective_config(*load.config);
     replace_all(text, dir.path().string(), "@DIR@");
+    // instance_name defaults to the host name, which differs per machine.
+    replace_all(text, "instance_name = \"" + load.config->daemon.instance_name + "\"", "instance_name = \"@HOST@\"");
     CHECK(text == read_file(fixtures / "effective_config_etc.toml"));
   }
 
@@ -833,6 +916,15 @@ admin_group = "dba"
 worker_threads = 3
 log_level = "debug"
 metrics_listen = "0.0.0.0:9200"
+coordination = "etcd"
+etcd_endpoints = ["http://10.0.0.5:2379", "https://10.0.0.6:2379"]
+etcd_prefix = "/ha"
+instance_name = "mha-1"
+etcd_ca = "/etc/mhad/etcd-ca.pem"
+etcd_cert = "/etc/mhad/etcd.pem"
+etcd_key = "/etc/mhad/etcd.key"
+etcd_user = "mhad"
+etcd_password_file = "app1.repl"
 
 [defaults]
 ping_interval = "1500ms"

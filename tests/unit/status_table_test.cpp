@@ -407,3 +407,22 @@ TEST_CASE("status table shows the last failover, its risk, the old master awaiti
                                              "'fence'; check the servers, then mhactl failover --force\n"));
   CHECK(text.find("lost writes risk") == std::string::npos);  // "none known" is not news
 }
+
+TEST_CASE("status table shows who acts with coordination = etcd, and why not", "[mhactl]") {
+  json cluster = app1();
+  cluster["coordination"] = json{{"active", "mha1"},
+                                 {"this_instance", "mha2"},
+                                 {"role", "standby"},
+                                 {"since", "2026-12-01T15:00:00.000Z"}};
+  CHECK(render(status_of({cluster})).find("\n  coordination: standby (this instance 'mha2'); active: 'mha1' since "
+                                          "2026-12-01T15:00:00.000Z\n") != std::string::npos);
+  cluster["coordination"] = json{{"active", ""},
+                                 {"this_instance", "mha2"},
+                                 {"role", "standby"},
+                                 {"since", ""},
+                                 {"problem", "cannot renew the etcd lease (no longer acting): etcd: timeout"}};
+  const std::string text = render(status_of({cluster}));
+  CHECK(text.find("  coordination: standby (this instance 'mha2'); active: none\n"
+                  "    coordination problem: cannot renew the etcd lease (no longer acting): etcd: timeout\n") !=
+        std::string::npos);
+}

@@ -1,0 +1,241 @@
+// Manager HA on etcd against the real loopback sandbox and a real 3-member
+// etcd (sandbox.sh etcd-start): three mhad watch one cluster, one acts.
+// ping_interval is 2 s, so a takeover must come within 4 s.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "integration/etcd_support.h"
+#include "integration/failover_support.h"
+
+using namespace mha;
+using namespace mha::it;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const char* const k_names[] = {"mha1", "mha2", "mha3"};
+
+struct Instances {
+  std::map<std::string, std::unique_ptr<Mhad>> by_name;
+  std::vector<Mhad*> all() const {
+    std::vector<Mhad*> out;
+    for (const auto& [name, m] : by_name) out.push_back(m.get());
+    return out;
+  }
+  std::vector<Mhad*> all_but(const std::string& name) const {
+    std::vector<Mhad*> out;
+    for (const auto& [n, m] : by_name)
+      if (n != name) out.push_back(m.get());
+    return out;
+  }
+  std::string logs() const {
+    std::string out;
+    for (const auto& [name, m] : by_name) out += "---- " + name + "\n" + m->log();
+    return out;
+  }
+  // How many instances logged the start of a failover.
+  int failovers_started() const {
+    int n = 0;
+    for (const auto& [name, m] : by_name)
+      for (auto at = m->log().find("failover of 'sandbox' starting"); at != std::string::npos;
+           at = m->log().find("failover of 'sandbox' starting", at + 1))
+        ++n;
+    return n;
+  }
+};
+
+Instances start_instances(const EtcdSandbox& etcd, int count) {
+  Instances out;
+  for (int i = 0; i < count; ++i) {
+    auto m = std::make_unique<Mhad>(etcd_config_dir(k_names[i], etcd));
+    REQUIRE(m->start());
+    out.by_name[k_names[i]] = std::move(m);
+  }
+  return out;
+}
+
+// Exactly one active, and every instance names it.
+std::string wait_for_one_active(const std::vector<Mhad*>& instances, std::chrono::milliseconds limit) {
+  std::string active;
+  wait_until(limit, [&] {
+    active = single_active(instances);
+    if (active.empty()) return false;
+    for (const Mhad* m : instances)
+      if (coordination_of(*m).value("active", "") != active) return false;
+    return true;
+  });
+  return active;
+}
+
+}  // namespace
+
+TEST_CASE("three mhad on etcd: one acts; kill -9 it and another takes over within 2 x ping_interval; then one "
+          "failover, no acknowledged write lost",
+          "[integration][etcd]") {
+  FreshSandboxAfter rebuild;  // last out: after the instances and etcd
+  EtcdSandbox etcd;
+  Instances mhad = start_instances(etcd, 3);
+  const std::string first = wait_for_one_active(mhad.all(), 20s);
+  REQUIRE_FALSE(first.empty());
+  auto c = coordination_of(*mhad.by_name[first]);
+  CHECK(c["this_instance"] == first);
+  CHECK_FALSE(c["since"].get<std::string>().empty());
+
+  // A standby refuses a changing command and names the active instance.
+  const std::string standby = first == "mha1" ? "mha2" : "mha1";
+  auto refused = run(mhactl_path() + " --socket " + mhad.by_name[standby]->socket() + " maintenance on -c sandbox");
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.out.find("the active instance is '" + first + "'") != std::string::npos);
+  auto table = run(mhactl_path() + " --socket " + mhad.by_name[standby]->socket() + " status");
+  CHECK(table.out.find("coordination: standby (this instance '" + standby + "'); active: '" + first + "'") !=
+        std::string::npos);
+
+  mhad.by_name[first]->signal(SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+  std::string second;
+  wait_until(10s, [&] { return !(second = single_active(mhad.all_but(first))).empty(); });
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
+  REQUIRE_FALSE(second.empty());
+  WARN("kill -9 of the active mhad '" << first << "' -> '" << second << "' active in " << took.count() << " ms");
+  CHECK(took <= 4s);
+
+  // The new active one fails the master over, once; the standby does not.
+  std::this_thread::sleep_for(2s);
+  auto acked = kill_master_under_load();
+  Mhad& active = *mhad.by_name[second];
+  json failover;
+  if (!wait_until(45s, [&] { return !(failover = last_failover(active.status())).is_null(); })) FAIL(mhad.logs());
+  CHECK(failover["result"] == "completed");
+  check_outcome(acked, "slave1", active);
+  std::this_thread::sleep_for(3s);  // a second failover, if any, would have started by now
+  CHECK(mhad.failovers_started() == 1);
+  for (Mhad* m : mhad.all_but(first))
+    if (m != &active) CHECK(last_failover(m->status()).is_null());
+}
+
+TEST_CASE("etcd loses one member: nothing changes; loses quorum: nobody acts, status says why; quorum back: one "
+          "instance fails over, once",
+          "[integration][etcd]") {
+  FreshSandboxAfter rebuild;
+  EtcdSandbox etcd;
+  Instances mhad = start_instances(etcd, 2);
+  const std::string first = wait_for_one_active(mhad.all(), 20s);
+  REQUIRE_FALSE(first.empty());
+
+  REQUIRE(run(sandbox_script() + " etcd-kill 0").exit_code == 0);
+  std::this_thread::sleep_for(4s);
+  CHECK(wait_for_one_active(mhad.all(), 2s) == first);
+
+  REQUIRE(run(sandbox_script() + " etcd-kill 1").exit_code == 0);  // 1 of 3 left: no quorum
+  REQUIRE(wait_until(6s, [&] { return single_active(mhad.all()).empty(); }));
+  for (Mhad* m : mhad.all()) {
+    auto c = coordination_of(*m);
+    CHECK(c["role"] == "standby");
+    CHECK_FALSE(c.value("problem", "").empty());
+  }
+  // The master dies meanwhile: detected (monitoring goes on), not failed over.
+  auto acked = kill_master_under_load();
+  REQUIRE(wait_until(15s, [&] {
+    auto s = mhad.by_name[first]->status();
+    return s.is_object() && s["clusters"][0]["detection"].value("verdict", "").rfind("dead", 0) == 0;
+  }));
+  std::this_thread::sleep_for(2s);
+  CHECK(mhad.failovers_started() == 0);
+
+  REQUIRE(run(sandbox_script() + " etcd-start").exit_code == 0);
+  std::string active;
+  REQUIRE(wait_until(20s, [&] { return !(active = single_active(mhad.all())).empty(); }));
+  json failover;
+  const bool failed_over =
+      wait_until(45s, [&] { return !(failover = last_failover(mhad.by_name[active]->status())).is_null(); });
+  if (!failed_over) FAIL(mhad.logs());
+  CHECK(failover["result"] == "completed");
+  check_outcome(acked, "slave1", *mhad.by_name[active]);
+  std::this_thread::sleep_for(3s);
+  CHECK(mhad.failovers_started() == 1);
+}
+
+TEST_CASE("the active mhad dies in the middle of a failover: the new active one parks it in needs_operator; never "
+          "two failovers, never two writable masters",
+          "[integration][etcd]") {
+  const std::string phase = GENERATE(as<std::string>(), "fence", "recover_master", "recover_replicas");
+  CAPTURE(phase);
+  FreshSandboxAfter rebuild;
+  EtcdSandbox etcd;
+  // mha1 alone first, so that it is the active one; it exits right after
+  // persisting `phase` (the test build's failpoint), as a crash would.
+  Instances mhad;
+  mhad.by_name["mha1"] = std::make_unique<Mhad>(etcd_config_dir("mha1", etcd));
+  REQUIRE(mhad.by_name["mha1"]->start({{"MHAD_TEST_CRASH_AT_PHASE", phase}}));
+  REQUIRE(wait_for_one_active(mhad.all(), 20s) == "mha1");
+  mhad.by_name["mha2"] = std::make_unique<Mhad>(etcd_config_dir("mha2", etcd));
+  REQUIRE(mhad.by_name["mha2"]->start());
+  REQUIRE(wait_for_one_active(mhad.all(), 10s) == "mha1");
+
+  (void)kill_master_under_load();
+  REQUIRE(mhad.by_name["mha1"]->wait_exit(30s) != -1);
+  Mhad& second = *mhad.by_name["mha2"];
+  if (!wait_until(10s, [&] { return single_active({&second}) == "mha2"; })) FAIL(mhad.logs());
+  json status;
+  REQUIRE(wait_until(5s, [&] {
+    status = second.status();
+    return status.is_object() && status["clusters"][0]["needs_operator"].is_string();
+  }));
+  CHECK(status["clusters"][0]["needs_operator"].get<std::string>().find("in phase '" + phase + "'") !=
+        std::string::npos);
+  std::this_thread::sleep_for(3s);
+  CHECK(mhad.failovers_started() == 1);  // mha1's, none by mha2
+  CHECK(second.log().find("the last active instance left a failover in phase '" + phase + "'") != std::string::npos);
+  int writable = 0;
+  for (int host : {1, 2}) writable += sandbox_sql(host, "SELECT @@read_only") == "0" ? 1 : 0;
+  CHECK(writable <= 1);
+}
+
+TEST_CASE("the active mhad is cut off from etcd (its one member frozen) while the master dies: it does not act; "
+          "another does, once",
+          "[integration][etcd]") {
+  FreshSandboxAfter rebuild;
+  EtcdSandbox etcd;
+  // mha1 reaches etcd through member 0 only; mha2 through all three.
+  Instances mhad;
+  const std::string dir1 = etcd_config_dir("mha1", etcd);
+  run("sed -i 's|^etcd_endpoints = .*|etcd_endpoints = [\"http://127.0.0.1:23791\"]|' '" + dir1 + "/mhad.toml'");
+  mhad.by_name["mha1"] = std::make_unique<Mhad>(dir1);
+  REQUIRE(mhad.by_name["mha1"]->start());
+  REQUIRE(wait_for_one_active(mhad.all(), 20s) == "mha1");
+  mhad.by_name["mha2"] = std::make_unique<Mhad>(etcd_config_dir("mha2", etcd));
+  REQUIRE(mhad.by_name["mha2"]->start());
+  REQUIRE(wait_for_one_active(mhad.all(), 10s) == "mha1");
+
+  // SIGSTOP: connections to the member hang, as across a partition; the
+  // other two keep quorum.
+  REQUIRE(run(sandbox_script() + " etcd-kill 0 STOP").exit_code == 0);
+  struct Thaw {
+    ~Thaw() { run(sandbox_script() + " etcd-kill 0 CONT"); }
+  } thaw;
+  Mhad& cut_off = *mhad.by_name["mha1"];
+  Mhad& other = *mhad.by_name["mha2"];
+  const auto frozen = std::chrono::steady_clock::now();
+  REQUIRE(wait_until(5s, [&] { return coordination_of(cut_off).value("role", "") == "standby"; }));
+  const auto stopped_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - frozen).count();
+  WARN("the cut-off active mhad stopped acting " << stopped_ms << " ms after its etcd member froze");
+  CHECK_FALSE(coordination_of(cut_off).value("problem", "").empty());
+  if (!wait_until(10s, [&] { return single_active({&other}) == "mha2"; })) FAIL(mhad.logs());
+
+  auto acked = kill_master_under_load();
+  json failover;
+  if (!wait_until(45s, [&] { return !(failover = last_failover(other.status())).is_null(); })) FAIL(mhad.logs());
+  CHECK(failover["result"] == "completed");
+  check_outcome(acked, "slave1", other);
+  std::this_thread::sleep_for(3s);
+  CHECK(mhad.failovers_started() == 1);
+  CHECK(cut_off.log().find("failover of 'sandbox' starting") == std::string::npos);
+  CHECK(last_failover(cut_off.status()).is_null());
+}
