@@ -16,6 +16,17 @@
 
 namespace mha {
 
+namespace {
+DetectorSettings detector_settings(const ClusterConfig& config) {
+  DetectorSettings settings{config.ping_failures, config.frozen_master_timeout,
+                            !config.secondary_check_script.empty()};
+  // A vanished host must stay vanished for two intervals: a link that
+  // flaps (down 2 s, up 2 s) is not a dead host.
+  settings.vanished_confirm = 2 * config.ping_interval;
+  return settings;
+}
+}  // namespace
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -36,8 +47,7 @@ ClusterMonitor::ClusterMonitor(EventLoop& loop, WorkerPool& pool, Seams seams, C
       m_seams(std::move(seams)),
       m_config(std::move(config)),
       m_delays(delays),
-      m_detector(DetectorSettings{m_config.ping_failures, m_config.frozen_master_timeout,
-                                  !m_config.secondary_check_script.empty()}) {
+      m_detector(detector_settings(m_config)) {
   m_slots.resize(m_config.servers.size());
   for (std::size_t i = 0; i < m_slots.size(); ++i) {
     const auto& server = m_config.servers[i];
@@ -54,8 +64,7 @@ ClusterMonitor::~ClusterMonitor() { stop(); }
 void ClusterMonitor::set_master(std::size_t index) {
   m_master = index;
   m_master_set_at = m_loop.now();
-  m_detector = FailureDetector(DetectorSettings{m_config.ping_failures, m_config.frozen_master_timeout,
-                                                !m_config.secondary_check_script.empty()});
+  m_detector = FailureDetector(detector_settings(m_config));
   m_detector.set_expected_replicas(static_cast<int>(m_slots.size()) - 1);
   m_loop.cancel(m_opinion_timer);
   m_opinion_timer = 0;

@@ -238,7 +238,7 @@ std::optional<VerdictChange> FailureDetector::evaluate(MonoTime now) {
   } else if (all_lost && refused && process_gone && script_agrees) {
     next = Verdict::dead;  // unanimous: no need to wait for ping_failures
   } else if ((all_lost || every_replica_cut) && ssh_failed && manager_cut && script_agrees && !any_sees &&
-             !host_reaches) {
+             !host_reaches && elapsed >= m_settings.vanished_confirm) {
     // A vanished host (power lost, link down): every replica lost it or
     // cannot connect to it from its host, and neither its SQL port nor SSH
     // answer mhad. Waiting for ping_failures more connect timeouts adds no

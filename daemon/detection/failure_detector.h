@@ -45,6 +45,9 @@ struct DetectorSettings {
   int ping_failures = 4;
   std::chrono::milliseconds frozen_master_timeout{10000};
   bool secondary_check_configured = false;
+  // The vanished-host verdict (no TCP from mhad nor any replica's host, SSH
+  // silent) waits until the master has been suspect this long.
+  std::chrono::milliseconds vanished_confirm{0};
 };
 
 struct ManagerCheck {

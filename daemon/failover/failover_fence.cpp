@@ -31,11 +31,10 @@ bool FailoverRun::fence() {
   // Meanwhile the VIP's SSH logins to the new master's host (and the old
   // one's, when it answers): recover_master then moves the VIP in two
   // commands instead of two logins.
-  std::thread vip_logins;
-  if (m_env.vip && m_new)
-    vip_logins = std::thread([&] {
+  if (m_env.vip && m_new && !m_vip_logins.joinable())
+    m_vip_logins = std::thread([this, old_server = &old] {
       std::thread old_login;
-      if (m_ssh_reachable) old_login = std::thread([&] { m_env.vip->prepare(old); });
+      if (m_ssh_reachable) old_login = std::thread([this, old_server] { m_env.vip->prepare(*old_server); });
       m_env.vip->prepare(server(*m_new));
       if (old_login.joinable()) old_login.join();
     });
@@ -69,7 +68,6 @@ bool FailoverRun::fence() {
     stopped[k] = execute(i, flavor(i).stop_io_thread_sql());
   });
   if (killer.joinable()) killer.join();
-  if (vip_logins.joinable()) vip_logins.join();
   if (early_kill && early_kill->empty()) {
     m_killed = true;
     step(fmt::format("Killed the frozen mysqld on {} (pid {}).", address(old), fmt::join(m_request.master_pids, ", ")));

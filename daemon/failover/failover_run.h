@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,11 @@ class FailoverRun {
     m_report.cluster = config.name;
     m_ssh_reachable = request.master_ssh_reachable;
   }
+  ~FailoverRun() {
+    if (m_vip_logins.joinable()) m_vip_logins.join();
+  }
+  FailoverRun(const FailoverRun&) = delete;
+  FailoverRun& operator=(const FailoverRun&) = delete;
 
   FailoverReport run();
 
@@ -169,6 +175,10 @@ class FailoverRun {
   ServerSessions m_sessions;
   std::vector<std::size_t> m_alive;  // replicas taking part, config order
   std::optional<std::size_t> m_to, m_new, m_latest;
+  // The VIP's SSH logins, started in the fence and left running into
+  // recover_master: a shell serves one command at a time, so the VIP move
+  // simply waits for its login if it is not done yet.
+  std::thread m_vip_logins;
   std::string m_rule;
   FailoverPhase m_phase = FailoverPhase::check;
   std::string m_phase_detail;

@@ -225,6 +225,26 @@ TEST_CASE("a vanished host (every replica lost it, SQL and SSH time out) is dead
   CHECK(fx.detector.failures() == 1);
 }
 
+TEST_CASE("a vanished host is dead_host only once it stayed vanished for vanished_confirm", "[detector]") {
+  // A link that flaps (down 2 s, up 2 s) looked vanished for a moment.
+  DetectorSettings settings{4, 10000ms, false};
+  settings.vanished_confirm = 2000ms;
+  Fixture fx;
+  fx.detector = FailureDetector(settings);
+  fx.detector.set_expected_replicas(2);
+  fx.fail(fx.t0, TcpState::timeout, Errc::timeout);
+  for (const char* name : {"slave1", "slave2"}) {
+    fx.detector.on_replica(name, fx.replica(fx.t0 + 10ms, ReplicaStatus::ThreadState::yes), fx.master);
+    fx.detector.on_replica_host(name, TcpState::timeout, fx.t0 + 500ms);
+  }
+  fx.detector.on_host(fx.host(fx.t0 + 1s, false, std::nullopt));
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 1s)));
+  CHECK(no_verdict(fx.detector.evaluate(fx.t0 + 1900ms)));
+  auto change = fx.detector.evaluate(fx.t0 + 2s);
+  REQUIRE(change);
+  CHECK(change->verdict == Verdict::dead_host);
+}
+
 TEST_CASE("a vanished host with one replica still connected is not dead", "[detector]") {
   Fixture fx;
   fx.fail(fx.t0, TcpState::timeout, Errc::timeout);
