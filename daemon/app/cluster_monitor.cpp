@@ -378,9 +378,11 @@ void ClusterMonitor::run_secondary_script() {
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
   EventLoop& loop = m_loop;
   std::string name = m_config.name;
-  m_pool.submit([weak, argv, name, &loop] {
+  // Its output is logged: scrubbed of every secret of the config, not only
+  // the --master_password it was given.
+  m_pool.submit([weak, argv, name, &loop, config = m_config] {
     MonoTime at = MonoClock::now();
-    auto result = std::make_shared<ScriptResult>(run_script(argv, std::chrono::seconds(30)));
+    auto result = std::make_shared<ScriptResult>(run_script(argv, std::chrono::seconds(30), config));
     loop.post([weak, result, at, name] {
       auto self = weak.lock();
       if (!self) return;
