@@ -102,6 +102,11 @@ Result<void> LibsshShell::connect(std::chrono::milliseconds bound) {
 }
 
 Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::milliseconds timeout) {
+  return run_large(command, timeout, k_max_command_output);
+}
+
+Result<CommandResult> LibsshShell::run_large(std::string_view command, std::chrono::milliseconds timeout,
+                                             std::size_t max_output) {
   // One retry with a fresh login: a kept session may have been closed by the
   // other end (sshd restarted, idle timeout) since the last command.
   // A closed session fails at once and is worth one fresh login; one that
@@ -146,7 +151,13 @@ Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::mi
     auto deadline = started + timeout;
     char buffer[4096];
     bool timed_out = false;
+    bool too_much = false;
+    auto room = [&] { return result.out.size() + result.err.size() <= max_output; };
     while (!ssh_channel_is_eof(channel)) {
+      if (!room()) {
+        too_much = true;
+        break;
+      }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) {
@@ -161,12 +172,21 @@ Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::mi
       if (n == SSH_ERROR || e == SSH_ERROR) break;
     }
     int e;
-    while ((e = ssh_channel_read_nonblocking(channel, buffer, sizeof buffer, 1)) > 0)
+    while (!too_much && (e = ssh_channel_read_nonblocking(channel, buffer, sizeof buffer, 1)) > 0) {
       result.err.append(buffer, static_cast<std::size_t>(e));
+      too_much = !room();
+    }
+    too_much = too_much || !room();
     ssh_channel_send_eof(channel);
-    result.exit_status = timed_out ? -1 : ssh_channel_get_exit_status(channel);
+    result.exit_status = timed_out || too_much ? -1 : ssh_channel_get_exit_status(channel);
     ssh_channel_close(channel);
     ssh_channel_free(channel);
+    if (too_much) {
+      // The session may still hold data for the channel: a fresh login next time.
+      close();
+      return make_error(Errc::io, "ssh {}: the command sent more than {} bytes of output; stopped reading",
+                        m_endpoint.host, max_output);
+    }
     if (timed_out) {
       close();
       return make_error(Errc::timeout, "ssh {}: command did not finish within {} ms", m_endpoint.host,

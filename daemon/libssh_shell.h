@@ -13,6 +13,8 @@ class LibsshShell final : public RemoteShell {
   ~LibsshShell() override;
 
   Result<CommandResult> run(std::string_view command, std::chrono::milliseconds timeout) override;
+  Result<CommandResult> run_large(std::string_view command, std::chrono::milliseconds timeout,
+                                  std::size_t max_output) override;
   void close() override;
 
  private:
