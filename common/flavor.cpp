@@ -46,7 +46,7 @@ std::string sql_quote(std::string_view text) {
   for (const char c : text) {
     switch (c) {
       case '\\': out += "\\\\"; break;
-      case '\'': out += "\\'"; break;
+      case '\'': out += "''"; break;  // valid with and without NO_BACKSLASH_ESCAPES
       case '\0': out += "\\0"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;

@@ -15,8 +15,9 @@
 //
 // Statements that embed values (CHANGE MASTER, the wait functions) quote them
 // with sql_quote(), which uses backslash escapes: the session that runs them
-// must not have NO_BACKSLASH_ESCAPES in sql_mode and must use an ASCII-safe
-// character set (utf8mb4), as every mhad session does.
+// must not have NO_BACKSLASH_ESCAPES in sql_mode (every mhad session runs
+// k_session_sql_mode_sql first, whatever the server's global sql_mode) and
+// must use an ASCII-safe character set (utf8mb4), as every mhad session does.
 #pragma once
 
 #include "common/result.h"
@@ -58,11 +59,22 @@ struct ReplicationSource {
   TlsSettings tls{};
 };
 
-// Quotes a string literal for MySQL/MariaDB: wraps in single quotes and
-// escapes backslash, single quote, NUL, newline, carriage return and Ctrl-Z
-// (the set mysql_real_escape_string escapes, minus the double quote, which is
-// harmless inside single quotes).
+// Quotes a string literal for MySQL/MariaDB: wraps in single quotes, doubles
+// a single quote (which means one quote with and without
+// NO_BACKSLASH_ESCAPES, so no value can end the literal early in either
+// mode) and escapes backslash, NUL, newline, carriage return and Ctrl-Z with
+// a backslash (the rest of what mysql_real_escape_string escapes; the double
+// quote is harmless inside single quotes). A backslash means what it should
+// only without NO_BACKSLASH_ESCAPES: see k_session_sql_mode_sql.
 std::string sql_quote(std::string_view text);
+
+// Run first on every session mhad opens: takes NO_BACKSLASH_ESCAPES out of
+// the session's sql_mode (a server may have it in its global sql_mode),
+// keeping every other mode, so that sql_quote()'s backslash escapes hold.
+// The same text for MariaDB and MySQL.
+inline constexpr std::string_view k_session_sql_mode_sql =
+    "SET SESSION sql_mode = REPLACE(REPLACE(REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES,', ''), "
+    "',NO_BACKSLASH_ESCAPES', ''), 'NO_BACKSLASH_ESCAPES', '')";
 
 class Flavor {
  public:

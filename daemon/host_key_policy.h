@@ -27,8 +27,11 @@ struct HostKeyDecision {
   std::string why;    // refusal: the problem and the fix
 };
 
-// mode: "yes", "accept-new" or "no"; host/port/file for the messages.
+// mode: "yes", "accept-new" or "no"; host/port/file for the messages;
+// presented_key, the key the host showed ("ssh-ed25519 SHA256:..."), named
+// in a refusal so that the operator can compare it with the host's own.
 HostKeyDecision decide_host_key(std::string_view mode, KnownHostState state, std::string_view host,
-                                unsigned port, std::string_view known_hosts_file);
+                                unsigned port, std::string_view known_hosts_file,
+                                std::string_view presented_key = "");
 
 }  // namespace mha

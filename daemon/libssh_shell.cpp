@@ -123,10 +123,6 @@ Result<void> LibsshShell::connect(std::chrono::milliseconds bound) {
 // only in part is a syntax error at EOF, never run.
 namespace {
 constexpr std::string_view k_marker = "MHAD-END-";
-// What one command may print before it is cut off: binlog salvage streams
-// whole binlog events, a probe prints a line. Past this the shell is
-// closed and the command reported failed, so memory stays bounded.
-constexpr std::size_t k_output_cap = 64u << 20;
 }  // namespace
 
 Result<void> LibsshShell::open_shell(std::chrono::milliseconds bound) {
@@ -158,11 +154,20 @@ void LibsshShell::close_shell() {
 }
 
 Result<CommandResult> LibsshShell::run(std::string_view command, std::chrono::milliseconds timeout) {
-  std::lock_guard lock(m_mutex);
-  return run_locked(command, timeout);
+  return run_large(command, timeout, k_max_command_output);
 }
 
-Result<CommandResult> LibsshShell::run_locked(std::string_view command, std::chrono::milliseconds timeout) {
+Result<CommandResult> LibsshShell::run_large(std::string_view command, std::chrono::milliseconds timeout,
+                                             std::size_t max_output) {
+  std::lock_guard lock(m_mutex);
+  return run_locked(command, timeout, max_output);
+}
+
+// Past max_output (stdout + stderr) the shell is closed and the command
+// reported failed: whoever answers on a host's address cannot make mhad
+// buffer without bound.
+Result<CommandResult> LibsshShell::run_locked(std::string_view command, std::chrono::milliseconds timeout,
+                                              std::size_t max_output) {
   // A kept session or shell may have been closed by the other end (sshd
   // restarted, idle timeout) since the last command: that fails at once,
   // before anything of this command is sent, and is worth one fresh login.
@@ -239,9 +244,10 @@ Result<CommandResult> LibsshShell::run_locked(std::string_view command, std::chr
     int e;
     while ((e = ssh_channel_read_nonblocking(m_shell, buffer, sizeof buffer, 1)) > 0)
       err.append(buffer, static_cast<std::size_t>(e));
-    if (out.size() + err.size() > k_output_cap)
-      return fail(Errc::io, fmt::format("ssh {}: the command printed more than {} MiB; cut off", m_endpoint.host,
-                                        k_output_cap >> 20));
+    // The end markers themselves are not the command's output.
+    if (out.size() + err.size() > max_output + end_out.size() + end_err.size() + 16)
+      return fail(Errc::io, fmt::format("ssh {}: the command sent more than {} bytes of output; stopped reading",
+                                        m_endpoint.host, max_output));
     if (out_end == std::string::npos) out_end = out.find(end_out);
     if (err_end == std::string::npos) err_end = err.find(end_err);
     if (n == SSH_ERROR || e == SSH_ERROR ||

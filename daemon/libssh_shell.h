@@ -19,6 +19,8 @@ class LibsshShell final : public RemoteShell {
   ~LibsshShell() override;
 
   Result<CommandResult> run(std::string_view command, std::chrono::milliseconds timeout) override;
+  Result<CommandResult> run_large(std::string_view command, std::chrono::milliseconds timeout,
+                                  std::size_t max_output) override;
   void close() override;
   // Shells opened on this object so far (a new one after each failure).
   std::uint64_t shells_opened() const { return m_generation; }
@@ -28,7 +30,8 @@ class LibsshShell final : public RemoteShell {
   Result<void> open_shell(std::chrono::milliseconds bound);
   void close_shell();
 
-  Result<CommandResult> run_locked(std::string_view command, std::chrono::milliseconds timeout);
+  Result<CommandResult> run_locked(std::string_view command, std::chrono::milliseconds timeout,
+                                   std::size_t max_output);
   void close_locked();
 
   // One command at a time: commands share one shell channel, and libssh's

@@ -1,5 +1,6 @@
 #include "daemon/mariadb_session.h"
 
+#include "common/flavor.h"
 #include "daemon/tls_error.h"
 
 #include <errmsg.h>
@@ -125,6 +126,16 @@ Result<void> MariadbSession::connect(const SqlEndpoint& endpoint) {
     mysql_close(mysql);
     return tls_connect_error(endpoint.tls, endpoint.host, endpoint.port,
                              "the server does not support TLS: the connection would be plaintext", 0);
+  }
+  // sql_quote()'s backslash escapes need a session without
+  // NO_BACKSLASH_ESCAPES, whatever the server's global sql_mode says.
+  if (mysql_real_query(mysql, k_session_sql_mode_sql.data(), k_session_sql_mode_sql.size()) != 0) {
+    unsigned int code = mysql_errno(mysql);
+    std::string text = mysql_error(mysql);
+    mysql_close(mysql);
+    return Error{classify_mysql_error(code, text),
+                 fmt::format("cannot take NO_BACKSLASH_ESCAPES out of the session's sql_mode: {} (error {})", text,
+                             code)};
   }
   m_mysql = mysql;
   return {};

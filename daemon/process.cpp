@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -119,7 +120,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
     ssize_t n = ::read(out_fds[0], buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // EOF: the program (and its children) closed the pipe
-    if (result.output.size() < k_max_output) result.output.append(buffer, static_cast<std::size_t>(n));
+    // Read on to EOF (a full pipe would block the program), keep at most k_max_output.
+    const std::size_t room = k_max_output - result.output.size();
+    result.output.append(buffer, std::min(room, static_cast<std::size_t>(n)));
   }
   ::close(out_fds[0]);
   int status = 0;

@@ -2,8 +2,10 @@
 // re-interpreted), stdin from a file or /dev/null, the environment given,
 // stdout+stderr captured (bounded), and a deadline after which the
 // program's process group is killed. Everything the child needs is built
-// before fork(): between fork and exec it only makes system calls, which is
-// what a multi-threaded parent allows. Blocking: worker threads only.
+// before fork() (argv, envp, the stdin descriptor, the pipes): between fork
+// and exec the child only calls setpgid, dup2, sigprocmask, execve, write and
+// _exit, all async-signal-safe, which is what a multi-threaded parent allows
+// (no malloc, no setenv/unsetenv, no open). Blocking: worker threads only.
 #pragma once
 
 #include <chrono>

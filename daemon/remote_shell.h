@@ -6,6 +6,7 @@
 #include "common/result.h"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,12 +31,27 @@ struct CommandResult {
   std::string err;
 };
 
+// What a command may send back (stdout + stderr) before it is failed: a
+// host (or whoever answers on its address) must not be able to make mhad
+// buffer without bound. Every command but the binlog salvage prints a few
+// lines; 16 MiB is far above any of them.
+inline constexpr std::size_t k_max_command_output = std::size_t{16} << 20;
+
 class RemoteShell {
  public:
   virtual ~RemoteShell() = default;
   // Connects if needed (the session is kept open and reused: a fresh login
-  // costs ~370 ms, a command on an open session a few ms).
+  // costs ~370 ms, a command on an open session a few ms). More output than
+  // k_max_command_output fails the command (Errc::io, naming host and cap).
   virtual Result<CommandResult> run(std::string_view command, std::chrono::milliseconds timeout) = 0;
+  // The same with another cap, for the one command whose output is data
+  // (the binlog salvage, bounded by its own max_output_bytes). Fakes that
+  // never send much may keep this default, which ignores the cap.
+  virtual Result<CommandResult> run_large(std::string_view command, std::chrono::milliseconds timeout,
+                                          std::size_t max_output) {
+    (void)max_output;
+    return run(command, timeout);
+  }
   virtual void close() = 0;
 };
 

@@ -48,4 +48,12 @@ ScriptResult run_script(const std::vector<std::string>& argv, std::chrono::milli
   return result;
 }
 
+ScriptResult run_script(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                        const ClusterConfig& cluster) {
+  ScriptResult result = run_script(argv, timeout);
+  result.output = scrub_secrets(std::move(result.output), cluster);
+  result.error = scrub_secrets(std::move(result.error), cluster);
+  return result;
+}
+
 }  // namespace mha

@@ -6,6 +6,7 @@
 // Blocking: worker threads only.
 #pragma once
 
+#include "common/config.h"
 #include "daemon/process.h"
 
 #include <chrono>
@@ -21,6 +22,15 @@ using ScriptResult = ProcessResult;
 // on whitespace, honouring single and double quotes. No other shell syntax.
 std::vector<std::string> split_command(const std::string& command);
 
+// The output and error come back without any --*password=VALUE the script
+// was given (in any escaped form).
 ScriptResult run_script(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
+
+// The same, for a cluster's hook scripts, whose output is logged and stored
+// (reports, status): also without any secret of `cluster` (scrub_secrets:
+// the admin and replication passwords, in their escaped forms), since a
+// script may read them from the config (--conf) or from a server's error.
+ScriptResult run_script(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                        const ClusterConfig& cluster);
 
 }  // namespace mha

@@ -46,9 +46,29 @@ std::string json_escaped(std::string_view v, bool escape_slash) {
 
 // The inside of sql_quote()'s literal: how mhad itself writes a password
 // into CHANGE MASTER.
-std::string sql_backslash_escaped(std::string_view v) {
+std::string sql_quoted_inside(std::string_view v) {
   const std::string quoted = sql_quote(v);
   return quoted.substr(1, quoted.size() - 2);
+}
+
+// mysql_real_escape_string()'s form: a backslash before \ ' " and the
+// control characters, as other clients (and mhad before) write it; with
+// double_quote false, '"' stays as it is (harmless inside single quotes).
+std::string sql_backslash_escaped(std::string_view v, bool double_quote) {
+  std::string out;
+  for (const char c : v) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\'': out += "\\'"; break;
+      case '"': out += double_quote ? "\\\"" : "\""; break;
+      case '\0': out += "\\0"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\x1a': out += "\\Z"; break;
+      default: out += c;
+    }
+  }
+  return out;
 }
 
 std::string replaced_each(std::string_view v, char from, std::string_view to) {
@@ -105,9 +125,9 @@ std::string url_encoded(std::string_view v, bool upper, bool plus_for_space) {
 std::vector<std::string> forms_of(const std::string& value) {
   std::vector<std::string> base = {
       value,
-      sql_backslash_escaped(value),
-      // mysql_real_escape_string() also escapes '"'.
-      replaced_each(sql_backslash_escaped(value), '"', "\\\""),
+      sql_quoted_inside(value),
+      sql_backslash_escaped(value, true),
+      sql_backslash_escaped(value, false),
       replaced_each(value, '\'', "''"),      // SQL standard quoting (NO_BACKSLASH_ESCAPES)
       replaced_each(value, '\'', "'\\''"),   // inside a single-quoted shell word
       replaced_each(value, '\'', "'\"'\"'"),

@@ -2,7 +2,9 @@
 
 #include "common/config/secrets.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -12,6 +14,23 @@
 #include "common/config/toml_text.h"
 
 namespace mha::config_detail {
+
+namespace {
+
+// The whole content of an open file; nullopt with errno set on a read error.
+std::optional<std::string> read_fd_text(int fd) {
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return std::nullopt;
+    if (got == 0) return text;
+    text.append(buffer, static_cast<std::size_t>(got));
+  }
+}
+
+}  // namespace
 
 std::optional<Secret> read_secret(FileReport& r, const toml::node& node, std::string_view key) {
   if (auto value = node.value_exact<std::string>()) return Secret(std::move(*value));
@@ -29,10 +48,30 @@ std::optional<SecretFile> read_secret_file(FileReport& r, const toml::node& node
     r.error(node.source(), key, fmt::format("expected {}, found {}", expected, found));
     return std::nullopt;
   };
+  // Checked by the descriptor that is then read, so the file cannot be
+  // swapped between the check and the read; O_NOFOLLOW refuses a symlink
+  // (its target could change under us), O_NONBLOCK a FIFO that would hang.
+  const int fd = ::open(shown.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ELOOP)
+      return fail("a readable password file",
+                  fmt::format("{}: a symbolic link; point {} at the file itself", shown, key));
+    return fail("a readable password file", fmt::format("{}: {}", shown, std::strerror(errno)));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
   struct stat st {};
-  if (::stat(shown.c_str(), &st) != 0)
+  if (::fstat(fd, &st) != 0)
     return fail("a readable password file", fmt::format("{}: {}", shown, std::strerror(errno)));
   if (!S_ISREG(st.st_mode)) return fail("a readable password file", fmt::format("{}: not a regular file", shown));
+  // Its owner can rewrite it: that must be us or root, never another user.
+  const uid_t self = ::geteuid();
+  if (st.st_uid != self && st.st_uid != 0)
+    return fail("a password file owned by mhad's user or root",
+                fmt::format("{}: owned by uid {}, mhad runs as uid {}; run: chown {} {}", shown, st.st_uid, self,
+                            self, shown));
   if ((st.st_mode & 077) != 0) {
     const std::string_view access = (st.st_mode & 044) != 0   ? "readable"
                                     : (st.st_mode & 022) != 0 ? "writable"
@@ -41,9 +80,8 @@ std::optional<SecretFile> read_secret_file(FileReport& r, const toml::node& node
                 fmt::format("{}: mode {:04o} is {} by group/other; run: chmod 600 {}", shown, st.st_mode & 07777,
                             access, shown));
   }
-  std::string error;
-  std::optional<std::string> text = read_text(shown, error);
-  if (!text) return fail("a readable password file", fmt::format("{}: {}", shown, error));
+  std::optional<std::string> text = read_fd_text(fd);
+  if (!text) return fail("a readable password file", fmt::format("{}: {}", shown, std::strerror(errno)));
   std::string content = std::move(*text);
   if (!content.empty() && content.back() == '\n') {
     content.pop_back();

@@ -20,8 +20,9 @@ struct SecretFile {
 };
 
 // The password in the file `node` names (relative to the config file's
-// directory): the whole file minus one trailing newline. Refused unless only
-// its owner may read or write it.
+// directory): the whole file minus one trailing newline. Refused unless it is
+// a regular file (not a symlink), owned by mhad's user or root, and only its
+// owner may read or write it; checked on the descriptor it is read from.
 std::optional<SecretFile> read_secret_file(FileReport& r, const toml::node& node, std::string_view key);
 
 }  // namespace mha::config_detail

@@ -76,11 +76,14 @@ std::shared_ptr<RemoteShell> ClusterMonitor::lend_shell(std::size_t index) {
   return std::move(slot.shell);  // run_ssh_job skips a slot without a shell
 }
 
-void ClusterMonitor::return_shell(std::size_t index) {
-  ServerSlot& slot = m_slots[index];
-  if (slot.shell || slot.ssh_busy) return;
-  const auto& server = m_config.servers[index];
-  slot.shell = m_seams.make_shell(ssh_endpoint_of(m_config, server));
+bool ClusterMonitor::return_shell(std::string_view server) {
+  for (std::size_t i = 0; i < m_config.servers.size(); ++i) {
+    if (m_config.servers[i].name != server) continue;
+    ServerSlot& slot = m_slots[i];
+    if (!slot.shell && !slot.ssh_busy) slot.shell = m_seams.make_shell(ssh_endpoint_of(m_config, m_config.servers[i]));
+    return true;
+  }
+  return false;
 }
 
 void ClusterMonitor::restore_master(std::string_view name) {
@@ -386,9 +389,11 @@ void ClusterMonitor::run_secondary_script() {
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
   EventLoop& loop = m_loop;
   std::string name = m_config.name;
-  m_pool.submit([weak, argv, name, &loop] {
+  // Its output is logged: scrubbed of every secret of the config, not only
+  // the --master_password it was given.
+  m_pool.submit([weak, argv, name, &loop, config = m_config] {
     MonoTime at = MonoClock::now();
-    auto result = std::make_shared<ScriptResult>(run_script(argv, std::chrono::seconds(30)));
+    auto result = std::make_shared<ScriptResult>(run_script(argv, std::chrono::seconds(30), config));
     loop.post([weak, result, at, name] {
       auto self = weak.lock();
       if (!self) return;

@@ -83,9 +83,11 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   void set_failover_running(bool running) { m_failover_running = running; }
   // Hands the kept SSH session to server `index`'s host to the failover (a
   // command on it costs milliseconds, a fresh login ~150-400 ms), or null if
-  // a job is using it. The monitor gets a fresh one back with return_shell().
+  // a job is using it. The monitor gets a fresh one back with return_shell(),
+  // by name: a reload during the failover may have replaced this monitor and
+  // its server list. False (nothing done) when no server has that name.
   std::shared_ptr<RemoteShell> lend_shell(std::size_t index);
-  void return_shell(std::size_t index);
+  bool return_shell(std::string_view server);
 
  private:
   struct ServerSlot {

@@ -292,7 +292,6 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
   auto observations = monitor.observations();
   request.master_last_seen = observations[*master];
   if (request.master_ssh_reachable) request.master_shell = monitor.lend_shell(*master);
-  const std::size_t dead_master = *master;
   const auto& state = m_states[cluster].state;
   request.last_failover = last_completed_failover(state);
   m_parked.erase(cluster);
@@ -322,8 +321,13 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
                    ? ": " + detail["detail"].get<std::string>()
                    : std::string());
   };
-  callbacks.done = [this, cluster, requester, dead_master, ran_with = config](const FailoverReport& report) {
-    if (auto it = m_monitors.find(cluster); it != m_monitors.end()) it->second->return_shell(dead_master);
+  callbacks.done = [this, cluster, requester, old_master, ran_with = config](const FailoverReport& report) {
+    // By name: a reload during the failover may have changed the servers.
+    auto it = m_monitors.find(cluster);
+    if (it == m_monitors.end() || !it->second->return_shell(old_master))
+      log_notice({{"CLUSTER", cluster}},
+                 "old master '{}' is no longer in the configuration of '{}': no SSH session kept for it, ignoring",
+                 old_master, cluster);
     on_failover_done(cluster, report, requester, ran_with);
   };
   start_failover_operation(*m_operations, m_seams, failover_config(cluster, config), *master, request, callbacks);

@@ -193,6 +193,10 @@ HostProbe probe_host(RemoteShell& shell, const ServerConfig& server, bool is_mas
   auto login = shell.run("exit 0", k_check_command_timeout);
   if (!login) {
     host.ssh_error = login.error().message;
+    // decide_host_key()'s two refusals (changed key, unknown host).
+    host.host_key_refused = login.error().code == Errc::auth &&
+                            (host.ssh_error.find("the host key of ") != std::string::npos ||
+                             host.ssh_error.find("and ssh_host_key_checking = ") != std::string::npos);
     return host;
   }
   if (login->exit_status != 0) {

@@ -98,6 +98,9 @@ struct HostProbe {
   bool checked = false;  // false: not probed (skip_init_ssh_check)
   bool ssh_ok = false;
   std::string ssh_error;
+  // The host's key was refused (unknown or changed, host_key_policy.h):
+  // nothing was sent to it, not even the login.
+  bool host_key_refused = false;
   // The master only: a configured master_binlog_dir holds binlog files
   // (prefix from log_bin_basename, else the master status file) and the
   // current one is readable by ssh_user. nullopt: not checked.

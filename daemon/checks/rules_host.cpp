@@ -22,6 +22,14 @@ void Evaluation::ssh() {
       ok("ssh", &s, "ssh " + target);
       continue;
     }
+    if (h.host_key_refused) {
+      add("ssh", &s, CheckResult::fail, fmt::format("ssh {}: {}", target, h.ssh_error),
+          fmt::format("nothing was run on '{}': compare the key it shows with the host's own (on it: ssh-keygen -lf "
+                      "/etc/ssh/ssh_host_ed25519_key.pub); only if they match, update ssh_known_hosts as the "
+                      "detail says",
+                      c.name));
+      continue;
+    }
     add("ssh", &s, CheckResult::fail, fmt::format("ssh {}: {}", target, h.ssh_error),
         fmt::format("let mhad log in without a password: check ssh_user ('{}'), ssh_key ('{}') and ssh_port ({}) "
                     "for '{}' (try: ssh{} -p {} {} true)",

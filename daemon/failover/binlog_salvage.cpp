@@ -150,7 +150,9 @@ SalvageResult salvage_binlog(RemoteShell& shell, const SalvageRequest& request) 
     return result;
   }
   result.command = *command;
-  auto ran = shell.run(result.command, request.timeout);
+  // The events are the output: the shell's cap is the salvage's own (head
+  // stops at max_output_bytes + 1 on the host) plus room for stderr.
+  auto ran = shell.run_large(result.command, request.timeout, request.max_output_bytes + 1 + k_max_command_output);
   if (!ran) {
     result.error = "binlog salvage: " + ran.error().message;
     return result;

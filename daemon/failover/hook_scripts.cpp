@@ -145,7 +145,7 @@ ShutdownOutcome shutdown_outcome(const ScriptResult& result) {
 }
 
 ScriptResult run_shutdown_script(const ClusterConfig& cluster, const ServerConfig& dead, bool ssh_reachable) {
-  return run_script(shutdown_script_argv(cluster, dead, ssh_reachable), kShutdownScriptTimeout);
+  return run_script(shutdown_script_argv(cluster, dead, ssh_reachable), kShutdownScriptTimeout, cluster);
 }
 
 std::vector<std::string> report_script_argv(const ClusterConfig& cluster, const std::string& orig_master_host,
@@ -170,7 +170,7 @@ ScriptResult run_report_script(const ClusterConfig& cluster, const std::string& 
                                const std::string& conf_path, const std::string& subject, const std::string& body) {
   return run_script(
       report_script_argv(cluster, orig_master_host, new_master_host, new_slave_hosts, conf_path, subject, body),
-      kReportScriptTimeout);
+      kReportScriptTimeout, cluster);
 }
 
 std::string argv_for_log(const std::vector<std::string>& argv, const Secret& secret) {

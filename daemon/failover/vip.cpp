@@ -250,7 +250,7 @@ ScriptVip::ScriptVip(ClusterConfig cluster, bool ignored_vip, ShellFactory shell
     : m_cluster(std::move(cluster)), m_ignored_vip(ignored_vip), m_shells(std::move(shells)) {}
 
 VipOutcome ScriptVip::run(const std::string& what, const std::vector<std::string>& argv, bool ten_is_warning) {
-  ScriptResult r = run_script(argv, kVipScriptTimeout);
+  ScriptResult r = run_script(argv, kVipScriptTimeout, m_cluster);
   VipOutcome outcome;
   const bool exited = r.started && !r.timed_out && r.signal == 0;
   outcome.ok = exited && (r.exit_code == 0 || (ten_is_warning && r.exit_code == 10));

@@ -38,7 +38,7 @@ VipOutcome run_online_change_script(const ClusterConfig& cluster, OnlineChangeCo
                                     const ServerConfig& orig, const ServerConfig& next,
                                     bool orig_master_is_new_slave) {
   const auto argv = online_change_script_argv(cluster, command, orig, next, orig_master_is_new_slave);
-  ScriptResult r = run_script(argv, kVipScriptTimeout);
+  ScriptResult r = run_script(argv, kVipScriptTimeout, cluster);
   VipOutcome out;
   const std::string what = command == OnlineChangeCommand::stop ? "--command=stop" : "--command=start";
   std::string output = scrub_secrets(r.output, cluster);

@@ -3,6 +3,9 @@
 // (exit 2); repaired as the fixes say, the check passes (exit 0).
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "integration/harness.h"
 
 using namespace mha::it;
@@ -59,5 +62,88 @@ TEST_CASE("mhactl check: stopped replication and an errant transaction FAIL with
   CommandOutput repaired;
   bool ok = wait_until(15s, [&] { return (repaired = run(ctl)).exit_code == 0; });
   INFO(repaired.out);
+  CHECK(ok);
+}
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::size_t logins_on(int host) {
+  const std::string log = slurp(sandbox_dir() + "/host" + std::to_string(host) + "/sshd.log");
+  std::size_t n = 0;
+  for (auto at = log.find("Accepted publickey"); at != std::string::npos; at = log.find("Accepted publickey", at + 1))
+    ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("mhactl check: a changed host key on one host FAILs naming that server and the key it shows; nothing "
+          "runs there; the right keys pass",
+          "[integration][check][host_key]") {
+  const std::string dir = sandbox_config("mhad-hostkey", false);
+  const std::string known_hosts = dir + "/known_hosts";
+  const std::string good = slurp(known_hosts);
+  // slave2 (127.0.0.13) gets another machine's key in known_hosts.
+  REQUIRE(run("rm -f " + dir + "/other_key " + dir + "/other_key.pub && ssh-keygen -q -t ed25519 -N '' -f " + dir +
+              "/other_key")
+              .exit_code == 0);
+  const std::string other = slurp(dir + "/other_key.pub");
+  std::string changed;
+  {
+    std::istringstream lines(good);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.rfind("[127.0.0.13]:", 0) == 0) line = line.substr(0, line.find(' ')) + " " + other.substr(0, other.rfind(' '));
+      changed += line + "\n";
+    }
+  }
+  REQUIRE(changed != good);
+  std::ofstream(known_hosts) << changed;
+  // The key the host really shows, as OpenSSH prints it.
+  auto shown = run("ssh-keygen -lf " + sandbox_dir() + "/ssh/host_ed25519_key.pub");
+  REQUIRE(shown.exit_code == 0);
+  const std::string fingerprint = shown.out.substr(shown.out.find("SHA256:"), shown.out.find(' ', shown.out.find("SHA256:")) - shown.out.find("SHA256:"));
+
+  const std::size_t slave2_logins = logins_on(2);
+  const std::size_t slave1_logins = logins_on(1);
+  Mhad mhad(dir);
+  REQUIRE(mhad.start());
+  REQUIRE(wait_until(15s, [&] {
+    auto s = mhad.status();
+    return s.is_object() && s["clusters"][0]["master"] == "master";
+  }));
+  const std::string ctl = mhactl_path() + " --socket " + mhad.socket() + " check";
+  auto text = run(ctl);
+  auto report = json::parse(run(ctl + " --json").out, nullptr, false);
+  INFO(text.out);
+  CHECK(text.exit_code == 2);
+  REQUIRE_FALSE(report.is_discarded());
+  auto refused = row(report, "ssh", "slave2");
+  INFO(refused.dump(2));
+  CHECK(refused["result"] == "fail");
+  CHECK(refused["detail"].get<std::string>().find("the host key of 127.0.0.13:2222 (it shows ssh-ed25519 " +
+                                                  fingerprint + ") is not the one in " + known_hosts) !=
+        std::string::npos);
+  CHECK(refused["fix"].get<std::string>().find("nothing was run on 'slave2'") != std::string::npos);
+  CHECK(text.out.find(fingerprint) != std::string::npos);
+  CHECK(row(report, "ssh", "master")["result"] == "ok");
+  CHECK(row(report, "ssh", "slave1")["result"] == "ok");
+  // Refused before the login: sshd on slave2's host accepted nobody, the
+  // others did (the check logged in there).
+  CHECK(logins_on(2) == slave2_logins);
+  CHECK(logins_on(1) > slave1_logins);
+
+  // The right keys back: the check passes.
+  std::ofstream(known_hosts) << good;
+  CommandOutput fixed;
+  bool ok = wait_until(15s, [&] { return (fixed = run(ctl)).exit_code == 0; });
+  INFO(fixed.out);
   CHECK(ok);
 }

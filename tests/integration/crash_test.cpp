@@ -87,3 +87,43 @@ TEST_CASE("mhad killed at each phase boundary: one writable master or needs_oper
     }
   }
 }
+
+// Issue 10's done-means: killed right after the new master's read_only=0 (in
+// the loopback sandbox, which has no VIP, nothing runs between that and the
+// recover_replicas boundary), restarted, and the old master's mariadbd
+// brought back writable: the restarted mhad fences it, parked or not.
+TEST_CASE("mhad killed right after the new master's read_only=0, restarted: the old master coming back writable is "
+          "fenced",
+          "[integration][failover][crash]") {
+  FreshSandboxAfter rebuild;
+  const std::string dir = failover_config_dir();
+  {
+    Mhad mhad(dir);
+    start_ready(mhad, {{"MHAD_TEST_CRASH_AT_PHASE", "recover_replicas"}});
+    WriteLoad load(k_loopback_hosts[0]);
+    REQUIRE(wait_until(10s, [&] { return load.acked().size() >= 30; }));
+    REQUIRE(run(sandbox_script() + " kill 0 KILL").exit_code == 0);
+    load.stop();
+    int status = mhad.wait_exit(30s);
+    INFO(mhad.log());
+    REQUIRE(status != -1);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 9);
+    CHECK(mhad.log().find("read_only=0, taking writes") != std::string::npos);
+  }
+  REQUIRE(sandbox_sql(1, "SELECT @@read_only") == "0");  // the new master took writes before the kill
+
+  Mhad again(dir);
+  const std::size_t first_run_log = again.log().size();
+  REQUIRE(again.start());
+  REQUIRE(wait_until(10s, [&] { return again.status().is_object(); }));
+  // The old master returns as it was when it died: writable.
+  REQUIRE(run(sandbox_script() + " start-server 0").exit_code == 0);
+  bool fenced = wait_until(20s, [&] { return sandbox_sql(0, "SELECT @@read_only") == "1"; });
+  INFO(again.log().substr(first_run_log));
+  CHECK(fenced);
+  CHECK(again.log().find("is back WRITABLE: fencing it now", first_run_log) != std::string::npos);
+  // Exactly one writable server: the new master.
+  CHECK(sandbox_sql(1, "SELECT @@read_only") == "0");
+  CHECK(sandbox_sql(2, "SELECT @@read_only") == "1");
+}

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/flavor.h"
 #include "daemon/mariadb_session.h"
 #include "integration/harness.h"
 
@@ -275,4 +276,43 @@ TEST_CASE("mhad refuses to start on an invalid configuration and names the probl
   CHECK(r.out.find("host") != std::string::npos);
   struct stat st{};
   CHECK(::stat((dir + "/mhad.sock").c_str(), &st) != 0);
+}
+
+TEST_CASE("sql_quote holds on a server whose global sql_mode has NO_BACKSLASH_ESCAPES", "[integration][sql_mode]") {
+  const std::string old_mode = sandbox_sql(0, "SELECT @@GLOBAL.sql_mode");
+  struct Restore {
+    std::string mode;
+    ~Restore() { run(sandbox_script() + " sql 0 \"SET GLOBAL sql_mode = '" + mode + "'\""); }
+  } restore{old_mode};
+  sandbox_sql(0, "SET GLOBAL sql_mode = 'STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES'");
+  const std::vector<std::string> values = {"it's", "'; SELECT 1; -- ", R"(back\slash)", R"(\')", R"(p'a\ss'; x)",
+                                           "line\nbreak", "pässwörd"};
+  SECTION("an mhad session takes NO_BACKSLASH_ESCAPES out: every value comes back exact") {
+    MariadbSession session;
+    REQUIRE(session.connect(sandbox_endpoint("127.0.0.11", 3306, "mha", "mhapass")));
+    auto mode = session.query("SELECT @@SESSION.sql_mode");
+    REQUIRE(mode);
+    CHECK(mode->scalar() == SqlValue("STRICT_TRANS_TABLES"));
+    for (const auto& v : values) {
+      auto rows = session.query("SELECT " + sql_quote(v) + ", 'END'");
+      INFO(sql_quote(v));
+      REQUIRE(rows);
+      REQUIRE(rows->rows.size() == 1);
+      CHECK(rows->rows[0][0] == SqlValue(v));
+      CHECK(rows->rows[0][1] == SqlValue("END"));
+    }
+  }
+  SECTION("a session left with NO_BACKSLASH_ESCAPES: no value ends the literal early") {
+    MariadbSession session;
+    REQUIRE(session.connect(sandbox_endpoint("127.0.0.11", 3306, "mha", "mhapass")));
+    REQUIRE(session.execute("SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'"));
+    for (const auto& v : values) {
+      auto rows = session.query("SELECT " + sql_quote(v) + ", 'END'");
+      INFO(sql_quote(v));
+      REQUIRE(rows);
+      REQUIRE(rows->rows.size() == 1);
+      CHECK(rows->rows[0][1] == SqlValue("END"));
+      if (v.find_first_of("\\\n") == std::string::npos) CHECK(rows->rows[0][0] == SqlValue(v));
+    }
+  }
 }

@@ -298,7 +298,15 @@ TEST_CASE("probe_host: failed login, skip_init_ssh_check, no_master, client_bind
     CHECK(host.checked);
     CHECK_FALSE(host.ssh_ok);
     CHECK(host.ssh_error == "ssh 127.0.0.12:22: authentication failed (publickey)");
+    CHECK_FALSE(host.host_key_refused);
     CHECK(shell.commands.size() == 1);
+  }
+  SECTION("a refused host key is told apart") {
+    FakeShell shell([](const std::string&) -> Result<CommandResult> {
+      return Error{Errc::auth, "ssh root@127.0.0.12:22: the host key of 127.0.0.12:22 (it shows ssh-ed25519 "
+                               "SHA256:x) is not the one in /etc/mhad/known_hosts (it changed): ..."};
+    });
+    CHECK(probe_host(shell, cluster.servers[1], false, obs).host_key_refused);
   }
   SECTION("skip_init_ssh_check: nothing run") {
     cluster.servers[1].skip_init_ssh_check = true;

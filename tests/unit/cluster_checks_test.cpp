@@ -392,6 +392,17 @@ TEST_CASE("check: ssh failure fails and names ssh_user, ssh_key and ssh_port", "
                  "ssh_port (22) for 'slave2' (try: ssh -i /etc/mhad/id_ed25519 -p 22 root@192.168.3.70 true)"});
   CHECK_FALSE(has_row(rows, "binlog_tool", "slave2"));
 
+  SECTION("a refused host key: the fix is to compare keys, not the login settings") {
+    probes[2].host.ssh_error = "ssh root@192.168.3.70:22: the host key of 192.168.3.70:22 (it shows ssh-ed25519 "
+                               "SHA256:x) is not the one in /etc/mhad/known_hosts (it changed): ...";
+    probes[2].host.host_key_refused = true;
+    auto row = row_of(evaluate(probes), "ssh", "slave2");
+    CHECK(row.result == CheckResult::fail);
+    CHECK(row.detail == "ssh root@192.168.3.70:22: " + probes[2].host.ssh_error);
+    CHECK(row.fix ==
+          "nothing was run on 'slave2': compare the key it shows with the host's own (on it: ssh-keygen -lf "
+          "/etc/ssh/ssh_host_ed25519_key.pub); only if they match, update ssh_known_hosts as the detail says");
+  }
   SECTION("skip_init_ssh_check") {
     auto cluster = app1();
     cluster.servers[2].skip_init_ssh_check = true;

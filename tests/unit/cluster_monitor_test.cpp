@@ -161,3 +161,28 @@ TEST_CASE("monitor: a master check that does not answer within ping_interval cou
     fx.cluster.server("master").hang = 0ms;
   }
 }
+
+TEST_CASE("monitor: a lent SSH session is given back by server name; a name no longer configured is refused",
+          "[monitor]") {
+  MonitorFixture fx;
+  int shells_made = 0;
+  auto make = fx.seams.make_shell;
+  fx.seams.make_shell = [&](const SshEndpoint& e) {
+    ++shells_made;
+    return make(e);
+  };
+  fx.start();
+  const int at_start = shells_made;
+  auto lent = fx.monitor->lend_shell(0);
+  REQUIRE(lent);
+  SECTION("by name: a fresh session for that server") {
+    CHECK(fx.monitor->return_shell("master"));
+    CHECK(shells_made == at_start + 1);
+    CHECK(fx.monitor->return_shell("master"));  // it has one again: nothing more made
+    CHECK(shells_made == at_start + 1);
+  }
+  SECTION("a server a reload removed (or an index past the new list): false, nothing indexed") {
+    CHECK_FALSE(fx.monitor->return_shell("old-master-removed-by-reload"));
+    CHECK(shells_made == at_start);
+  }
+}

@@ -343,6 +343,54 @@ TEST_CASE("config: a password file readable by others is refused", "[config]") {
   CHECK(joined(load.errors).find("secret") == std::string::npos);
 }
 
+TEST_CASE("config: a password file owned by another user is refused", "[config]") {
+  TempDir dir;
+  const fs::path file = dir.write("app1.password", "secret\n", 0600);
+  const std::string key = "password_file = \"" + file.string() + "\"\n";
+  SECTION("owned by mhad's user: read") { CHECK(load_app1(key + k_servers).errors.empty()); }
+  // Only root can give a file away; elsewhere this section checks nothing.
+  if (::geteuid() == 0) {
+    SECTION("owned by another uid: refused, with the chown to run") {
+      REQUIRE(::chown(file.c_str(), 4242, 4242) == 0);
+      auto load = load_app1(key + k_servers);
+      CHECK(only_error(load) ==
+            fmt::format("clusters.d/app1.toml:1:17: password_file: expected a password file owned by mhad's user or "
+                        "root, found {0}: owned by uid 4242, mhad runs as uid 0; run: chown 0 {0}",
+                        file.string()));
+      CHECK(joined(load.errors).find("secret") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("config: a password file that is a symlink or not a regular file is refused", "[config]") {
+  TempDir dir;
+  const fs::path target = dir.write("real.password", "secret\n", 0600);
+  SECTION("symlink: refused, even to a good file") {
+    const fs::path link = dir.path() / "app1.password";
+    fs::create_symlink(target, link);
+    CHECK(only_error(load_app1("password_file = \"" + link.string() + "\"\n" + k_servers)) ==
+          fmt::format("clusters.d/app1.toml:1:17: password_file: expected a readable password file, found {}: a "
+                      "symbolic link; point password_file at the file itself",
+                      link.string()));
+  }
+  SECTION("FIFO: refused at once, no read that waits for a writer") {
+    const fs::path fifo = dir.path() / "app1.password";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK(only_error(load_app1("password_file = \"" + fifo.string() + "\"\n" + k_servers)) ==
+          fmt::format("clusters.d/app1.toml:1:17: password_file: expected a readable password file, found {}: not a "
+                      "regular file",
+                      fifo.string()));
+  }
+  SECTION("directory") {
+    fs::create_directories(dir.path() / "adir");
+    const std::string d = (dir.path() / "adir").string();
+    CHECK(only_error(load_app1("password_file = \"" + d + "\"\n" + k_servers)) ==
+          fmt::format("clusters.d/app1.toml:1:17: password_file: expected a readable password file, found {}: not a "
+                      "regular file",
+                      d));
+  }
+}
+
 TEST_CASE("config: a missing password file", "[config]") {
   TempDir dir;
   const std::string missing = (dir.path() / "nope.password").string();

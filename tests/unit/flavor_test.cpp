@@ -2,6 +2,8 @@
 #include "common/flavor.h"
 
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 using namespace mha;
 using namespace std::chrono_literals;
@@ -280,7 +282,7 @@ TEST_CASE("change master with TLS, every ssl_mode, both flavors", "[flavor][tls]
   SECTION("paths are quoted") {
     auto source = with(SslMode::verify_ca);
     source.tls.ca = "/etc/it's/ca.pem";
-    CHECK(mariadb(10, 11, 6).change_master_sql(source).find(R"(MASTER_SSL_CA='/etc/it\'s/ca.pem')") !=
+    CHECK(mariadb(10, 11, 6).change_master_sql(source).find(R"(MASTER_SSL_CA='/etc/it''s/ca.pem')") !=
           std::string::npos);
   }
   SECTION("tls_source_clauses, for hints") {
@@ -290,13 +292,81 @@ TEST_CASE("change master with TLS, every ssl_mode, both flavors", "[flavor][tls]
   }
 }
 
+namespace {
+
+// How the server's lexer reads the single-quoted literal at the start of
+// `sql`, with or without NO_BACKSLASH_ESCAPES: the value, and the text after
+// the closing quote (where an injection would show).
+struct Literal {
+  std::string value;
+  std::string rest;
+};
+Literal read_literal(std::string_view sql, bool no_backslash_escapes) {
+  REQUIRE(!sql.empty());
+  REQUIRE(sql[0] == '\'');
+  Literal out;
+  std::size_t i = 1;
+  for (; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (c == '\\' && !no_backslash_escapes && i + 1 < sql.size()) {
+      const char e = sql[++i];
+      out.value += e == 'n' ? '\n' : e == 'r' ? '\r' : e == '0' ? '\0' : e == 'Z' ? '\x1a' : e;
+    } else if (c == '\'' && i + 1 < sql.size() && sql[i + 1] == '\'') {
+      out.value += '\'';
+      ++i;
+    } else if (c == '\'') {
+      break;
+    } else {
+      out.value += c;
+    }
+  }
+  REQUIRE(i < sql.size());  // closed
+  out.rest = std::string(sql.substr(i + 1));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sql_quote: one literal in both sql_modes, the value exact where the mode allows", "[flavor]") {
+  const std::vector<std::string> hostile = {"it's", "'; DROP TABLE x; -- ", "''", "'", "a''b", R"(say "hi")",
+                                            "pässwörd", "line\nbreak\r", std::string("a\0b", 3), "ctrl\x1az"};
+  const std::vector<std::string> with_backslash = {R"(\)", R"(\')", R"(a\'; DROP TABLE x; -- )", R"(\\'')",
+                                                   R"(p'a\ss)", "\\\n"};
+  SECTION("without a backslash: the same value in both modes, nothing after the literal") {
+    for (const auto& v : hostile) {
+      const std::string sql = sql_quote(v) + " END";
+      INFO(sql);
+      CHECK(read_literal(sql, false).value == v);
+      CHECK(read_literal(sql, false).rest == " END");
+      if (v.find_first_of(std::string_view("\n\r\0\x1a", 4)) == std::string::npos) {
+        CHECK(read_literal(sql, true).value == v);
+      }
+      CHECK(read_literal(sql, true).rest == " END");
+    }
+  }
+  SECTION("with a backslash: exact with backslash escapes (every mhad session), never an injection without") {
+    for (const auto& v : with_backslash) {
+      const std::string sql = sql_quote(v) + " END";
+      INFO(sql);
+      CHECK(read_literal(sql, false).value == v);
+      CHECK(read_literal(sql, false).rest == " END");
+      CHECK(read_literal(sql, true).rest == " END");
+    }
+  }
+  SECTION("every session takes NO_BACKSLASH_ESCAPES out of its sql_mode, keeping the rest") {
+    CHECK(k_session_sql_mode_sql ==
+          "SET SESSION sql_mode = REPLACE(REPLACE(REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES,', ''), "
+          "',NO_BACKSLASH_ESCAPES', ''), 'NO_BACKSLASH_ESCAPES', '')");
+  }
+}
+
 TEST_CASE("string literals are quoted in CHANGE MASTER", "[flavor]") {
   SECTION("sql_quote") {
     CHECK(sql_quote("") == "''");
     CHECK(sql_quote("plain") == "'plain'");
-    CHECK(sql_quote("it's") == R"('it\'s')");
+    CHECK(sql_quote("it's") == R"('it''s')");
     CHECK(sql_quote(R"(back\slash)") == R"('back\\slash')");
-    CHECK(sql_quote(R"(\')") == R"('\\\'')");
+    CHECK(sql_quote(R"(\')") == R"('\\''')");
     CHECK(sql_quote(std::string_view("a\0b", 3)) == R"('a\0b')");
     CHECK(sql_quote("line\nbreak\r") == R"('line\nbreak\r')");
     CHECK(sql_quote("ctrl\x1az") == R"('ctrl\Zz')");
@@ -306,14 +376,14 @@ TEST_CASE("string literals are quoted in CHANGE MASTER", "[flavor]") {
   SECTION("in every field of every flavor") {
     const ReplicationSource nasty{"db'1", 3306, R"(re\pl)", R"(p'a\ss'; DROP TABLE x; -- )", false};
     CHECK(mariadb(10, 11, 6).change_master_sql(nasty) ==
-          R"(CHANGE MASTER TO MASTER_HOST='db\'1', MASTER_PORT=3306, MASTER_USER='re\\pl', )"
-          R"(MASTER_PASSWORD='p\'a\\ss\'; DROP TABLE x; -- ', MASTER_USE_GTID=slave_pos)");
+          R"(CHANGE MASTER TO MASTER_HOST='db''1', MASTER_PORT=3306, MASTER_USER='re\\pl', )"
+          R"(MASTER_PASSWORD='p''a\\ss''; DROP TABLE x; -- ', MASTER_USE_GTID=slave_pos)");
     CHECK(mysql(5, 7, 42).change_master_sql(nasty) ==
-          R"(CHANGE MASTER TO MASTER_HOST='db\'1', MASTER_PORT=3306, MASTER_USER='re\\pl', )"
-          R"(MASTER_PASSWORD='p\'a\\ss\'; DROP TABLE x; -- ', MASTER_AUTO_POSITION=1)");
+          R"(CHANGE MASTER TO MASTER_HOST='db''1', MASTER_PORT=3306, MASTER_USER='re\\pl', )"
+          R"(MASTER_PASSWORD='p''a\\ss''; DROP TABLE x; -- ', MASTER_AUTO_POSITION=1)");
     CHECK(mysql(8, 4, 0).change_master_sql(nasty) ==
-          R"(CHANGE REPLICATION SOURCE TO SOURCE_HOST='db\'1', SOURCE_PORT=3306, SOURCE_USER='re\\pl', )"
-          R"(SOURCE_PASSWORD='p\'a\\ss\'; DROP TABLE x; -- ', SOURCE_AUTO_POSITION=1)");
+          R"(CHANGE REPLICATION SOURCE TO SOURCE_HOST='db''1', SOURCE_PORT=3306, SOURCE_USER='re\\pl', )"
+          R"(SOURCE_PASSWORD='p''a\\ss''; DROP TABLE x; -- ', SOURCE_AUTO_POSITION=1)");
   }
 }
 
@@ -328,7 +398,7 @@ TEST_CASE("wait for GTIDs", "[flavor]") {
     CHECK(mysql(8, 0, 36).wait_for_gtids_sql("", -5s) == "SELECT WAIT_FOR_EXECUTED_GTID_SET('', 1)");
   }
   SECTION("the text is quoted") {
-    CHECK(mariadb(10, 11, 6).wait_for_gtids_sql("0-1-1'", 3s) == R"(SELECT MASTER_GTID_WAIT('0-1-1\'', 3))");
+    CHECK(mariadb(10, 11, 6).wait_for_gtids_sql("0-1-1'", 3s) == R"(SELECT MASTER_GTID_WAIT('0-1-1''', 3))");
   }
   SECTION("result codes") {
     CHECK(mariadb(10, 11, 6).wait_timed_out(-1));
@@ -413,7 +483,7 @@ TEST_CASE("flavor: statements the same on every flavor", "[flavor]") {
   CHECK(Flavor::server_id_sql() == "SELECT @@server_id");
   CHECK(Flavor::show_grants_sql() == "SHOW GRANTS");
   CHECK(Flavor::repl_privilege_sql("my'slave") ==
-        "SELECT COUNT(*) FROM mysql.user WHERE User = 'my\\'slave' AND Repl_slave_priv = 'Y'");
+        "SELECT COUNT(*) FROM mysql.user WHERE User = 'my''slave' AND Repl_slave_priv = 'Y'");
   CHECK(Flavor::heartbeat_write_sql() ==
         "INSERT INTO mhad.heartbeat (id, ts) VALUES (1, NOW(3)) ON DUPLICATE KEY UPDATE ts = NOW(3)");
   CHECK(Flavor::heartbeat_database_sql() == "CREATE DATABASE IF NOT EXISTS mhad");

@@ -40,3 +40,12 @@ TEST_CASE("accept-new records an unknown host, never replaces a known one", "[ss
   CHECK(known.accept);
   CHECK_FALSE(known.add);
 }
+
+TEST_CASE("a refusal names the key the host showed", "[ssh][host_key]") {
+  const std::string key = "ssh-ed25519 SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+  auto changed = decide_host_key("yes", KnownHostState::changed, "127.0.0.13", 2222, "/etc/mhad/known_hosts", key);
+  CHECK_THAT(changed.why, Contains("the host key of 127.0.0.13:2222 (it shows " + key +
+                                   ") is not the one in /etc/mhad/known_hosts (it changed)"));
+  auto unknown = decide_host_key("yes", KnownHostState::unknown, "db1", 22, "/etc/mhad/known_hosts", key);
+  CHECK_THAT(unknown.why, Contains("db1:22 (it shows " + key + ") is not in /etc/mhad/known_hosts"));
+}

@@ -50,3 +50,33 @@ TEST_CASE("a password passed as --*password=VALUE never comes back in the script
   CHECK(r.output.find("mysql://u:********@h") != std::string::npos);
   CHECK(r.output.find("--master_host=db1") != std::string::npos);
 }
+
+TEST_CASE("a hook script's output is scrubbed of every secret of its cluster, not only those it was given",
+          "[script]") {
+  // As a report_script that reads the config (--conf) and prints it, or a
+  // secondary_check_script quoting a server error with a CHANGE MASTER in it.
+  ClusterConfig cluster;
+  cluster.password = Secret("adm'in-pw");
+  cluster.repl_password = Secret("repl\"pw\\x");
+  auto r = run_script({"/bin/sh", "-c",
+                       "echo \"args: $*\"; printf 'repl_password = %s\\n' 'repl\"pw\\x'; "
+                       "echo \"MASTER_PASSWORD='repl\\\"pw\\\\\\\\x'\" >&2; echo \"{\\\"p\\\":\\\"adm'in-pw\\\"}\"",
+                       "sh", "--master_password=adm'in-pw"},
+                      5s, cluster);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("adm'in-pw") == std::string::npos);
+  CHECK(r.output.find("repl\"pw") == std::string::npos);
+  CHECK(r.output.find("pw\\x") == std::string::npos);
+  CHECK(r.output.find("--master_password=********") != std::string::npos);
+  CHECK(r.output.find("repl_password = ********\n") != std::string::npos);
+  CHECK(r.output.find("MASTER_PASSWORD='********'") != std::string::npos);
+  CHECK(r.output.find("{\"p\":\"********\"}") != std::string::npos);
+  SECTION("the error text too") {
+    ClusterConfig named;
+    named.password = Secret("/nonexistent/s3cret-path");
+    auto missing = run_script({"/nonexistent/s3cret-path"}, 1s, named);
+    CHECK_FALSE(missing.started);
+    CHECK(missing.error == "cannot run '********': No such file or directory");
+  }
+}
