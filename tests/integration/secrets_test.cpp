@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -146,6 +147,7 @@ TEST_CASE("a full failover under load: no password in logs, state, status, check
     out << "#!/bin/sh\n"
            "{ printf 'ARGV:'; for a in \"$0\" \"$@\"; do printf ' [%s]' \"$a\"; done; echo;\n"
            "  env | sed 's/^/  ENV: /'; } >>'" << record << "'\n"
+           "sleep 0.3\n"  // long enough for the /proc poller (every 5 ms) to see it
            "case \"$1\" in shutdown) exit 10 ;; esac\n"
            "exit 0\n";
   }
@@ -232,6 +234,11 @@ TEST_CASE("a full failover under load: no password in logs, state, status, check
     WARN(seen.size() << " distinct child command lines seen during the failover:\n" << list);
   }
   CHECK(seen.size() >= 3);
+  // The poller saw the one child that legitimately carries a password.
+  CHECK(std::any_of(seen.begin(), seen.end(), [](const std::string& t) {
+    return t.find("hook.sh vip --command=start") != std::string::npos &&
+           t.find("--new_master_password=mhapass") != std::string::npos;
+  }));
   for (const auto& text : seen) {
     // "cmdline | environ": the environment never carries one.
     const auto bar = text.find(" | ");
