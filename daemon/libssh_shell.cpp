@@ -44,6 +44,23 @@ void set_timeout(ssh_session session, std::chrono::milliseconds bound) {
   ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &seconds);
   ssh_options_set(session, SSH_OPTIONS_TIMEOUT_USEC, &micros);
 }
+
+// The key the server showed, as OpenSSH prints it: "ssh-ed25519 SHA256:...";
+// "" if libssh cannot tell.
+std::string presented_key(ssh_session session) {
+  ssh_key key = nullptr;
+  if (ssh_get_server_publickey(session, &key) != SSH_OK || key == nullptr) return "";
+  std::unique_ptr<ssh_key_struct, decltype(&ssh_key_free)> owned(key, &ssh_key_free);
+  unsigned char* hash = nullptr;
+  size_t length = 0;
+  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) != 0) return "";
+  char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, length);
+  ssh_clean_pubkey_hash(&hash);
+  if (text == nullptr) return "";
+  std::string out = fmt::format("{} {}", ssh_key_type_to_char(ssh_key_type(key)), text);
+  ssh_string_free_char(text);
+  return out;
+}
 }  // namespace
 
 Result<void> LibsshShell::connect(std::chrono::milliseconds bound) {
@@ -83,8 +100,8 @@ Result<void> LibsshShell::connect(std::chrono::milliseconds bound) {
     case SSH_KNOWN_HOSTS_NOT_FOUND: state = KnownHostState::no_file; break;
     case SSH_KNOWN_HOSTS_ERROR: state = KnownHostState::error; break;
   }
-  HostKeyDecision decision =
-      decide_host_key(m_endpoint.host_key_checking, state, m_endpoint.host, m_endpoint.port, m_endpoint.known_hosts);
+  HostKeyDecision decision = decide_host_key(m_endpoint.host_key_checking, state, m_endpoint.host, m_endpoint.port,
+                                             m_endpoint.known_hosts, presented_key(session));
   if (!decision.accept) {
     Error error = make_error(Errc::auth, "ssh {}@{}:{}: {}", m_endpoint.user, m_endpoint.host, m_endpoint.port,
                              decision.why);
