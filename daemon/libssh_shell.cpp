@@ -209,8 +209,7 @@ Result<CommandResult> LibsshShell::run_locked(std::string_view command, std::chr
     if (fresh)
       if (auto r = connect(left()); !r) return r.error();
     // A shell that ended since the last command (killed, sshd restarted)
-    // is seen only once libssh reads what came in: look without waiting,
-    // and drop any stray output left from before.
+    // is seen only once libssh reads what came in: look without waiting.
     if (m_shell != nullptr) {
       if (ssh_channel_poll(m_shell, 0) == SSH_ERROR) {
         close_locked();
@@ -245,6 +244,7 @@ Result<CommandResult> LibsshShell::run_locked(std::string_view command, std::chr
   CommandResult result;
   std::string out, err;
   std::size_t out_end = std::string::npos, err_end = std::string::npos;
+  std::size_t out_scanned = 0, err_scanned = 0;
   char buffer[16384];
   auto fail = [&](Errc code, std::string message) -> Result<CommandResult> {
     close_locked();  // the shell's state is unknown now: the next command gets a new one
@@ -265,8 +265,16 @@ Result<CommandResult> LibsshShell::run_locked(std::string_view command, std::chr
     if (out.size() + err.size() > max_output + end_out.size() + end_err.size() + 16)
       return fail(Errc::io, fmt::format("ssh {}: the command sent more than {} bytes of output; stopped reading",
                                         m_endpoint.host, max_output));
-    if (out_end == std::string::npos) out_end = out.find(end_out);
-    if (err_end == std::string::npos) err_end = err.find(end_err);
+    // Only the new bytes (and a marker's length before them) are searched:
+    // a salvage streams up to its max_output_bytes, and searching all of
+    // it after every read would be quadratic.
+    auto find_from = [](const std::string& text, const std::string& marker, std::size_t* scanned) {
+      const std::size_t from = *scanned > marker.size() ? *scanned - marker.size() : 0;
+      *scanned = text.size();
+      return text.find(marker, from);
+    };
+    if (out_end == std::string::npos) out_end = find_from(out, end_out, &out_scanned);
+    if (err_end == std::string::npos) err_end = find_from(err, end_err, &err_scanned);
     if (n == SSH_ERROR || e == SSH_ERROR ||
         ((out_end == std::string::npos || err_end == std::string::npos) && ssh_channel_is_eof(m_shell)))
       return fail(Errc::network,
