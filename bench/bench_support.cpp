@@ -233,4 +233,25 @@ std::optional<json> Mhad::request(const std::string& cmd, std::chrono::milliseco
   return std::nullopt;
 }
 
+bool wait_for(std::chrono::milliseconds limit, const std::function<bool()>& done, std::chrono::milliseconds poll) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline && !g_interrupted) {
+    if (done()) return true;
+    std::this_thread::sleep_for(poll);
+  }
+  return done();
+}
+
+int run_guarded(const std::function<int()>& body) {
+  int rc;
+  try {
+    rc = body();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", g_program, e.what());
+    rc = 1;
+  }
+  if (g_interrupted) std::fprintf(stderr, "%s: interrupted\n", g_program);
+  return rc;
+}
+
 }  // namespace mha::bench

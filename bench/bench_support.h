@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,13 @@ struct CommandOutput {
 // `command` through sh, killed after timeout_seconds (coreutils timeout).
 CommandOutput run(const std::string& command, int timeout_seconds);
 std::string trim(std::string s);
+// Polls `done` every `poll` until it returns true, `limit` passes or the
+// benchmark is interrupted; returns done()'s last answer.
+bool wait_for(std::chrono::milliseconds limit, const std::function<bool()>& done,
+              std::chrono::milliseconds poll = std::chrono::milliseconds(50));
+// Runs `body` with g_program's name on any exception and on an interrupt:
+// what every benchmark's main does after start_benchmark.
+int run_guarded(const std::function<int()>& body);
 std::string tail(const std::string& text, int lines);
 
 // The loopback sandbox in `dir`: 3 servers (master + 2 replicas).

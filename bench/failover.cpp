@@ -142,15 +142,6 @@ std::optional<json> read_json(const fs::path& path) {
   }
 }
 
-bool wait_for(std::chrono::milliseconds limit, const std::function<bool()>& done) {
-  const auto deadline = Steady::now() + limit;
-  while (Steady::now() < deadline && !g_interrupted) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
-
 struct RunResult {
   std::map<std::string, double> phase_ms;
   double declared_ms = -1, writable_ms = -1, resume_ms = -1, window_ms = -1;
@@ -159,20 +150,6 @@ struct RunResult {
   int writable = -1, vip_holders = -1;
   bool vip_on_new = false;
 };
-
-// Rows' ids on host i, via sandbox.sh (inside its namespace).
-std::optional<std::set<long long>> ids_on(const NetnsSandbox& sandbox, int host) {
-  auto r = run(fmt::format("{} sql {} 'SELECT id FROM mha_test.bench' --dir {}", sandbox.script(), host,
-                           sandbox.dir()),
-               60);
-  if (r.exit_code != 0) return std::nullopt;
-  std::set<long long> ids;
-  std::istringstream in(r.out);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) ids.insert(std::atoll(line.c_str()));
-  return ids;
-}
 
 std::optional<std::string> sql_value(const NetnsSandbox& sandbox, int host, const std::string& statement) {
   auto r = run(fmt::format("{} sql {} '{}' --dir {}", sandbox.script(), host, statement, sandbox.dir()), 10);
@@ -297,7 +274,7 @@ std::optional<RunResult> one_run(const Options& o, NetnsSandbox& sandbox, int ru
   for (int i = 0; i < 3; ++i)
     if (r.new_master == k_names[i]) new_index = i;
   if (new_index > 0) {
-    if (auto ids = ids_on(sandbox, new_index)) {
+    if (auto ids = sandbox.row_ids(new_index)) {
       for (const auto& a : acks) {
         if (a.id >= 0 && !ids->count(a.id)) ++r.lost;
       }
@@ -382,14 +359,7 @@ int main(int argc, char** argv) {
   if (!options) return 64;
   if (int rc = start_benchmark("failover", options->work_dir); rc != 0) return rc;
   NetnsSandbox sandbox(std::string(MHA_SOURCE_DIR) + "/tests/sandbox/sandbox.sh", options->sandbox_dir);
-  int rc;
-  try {
-    rc = bench(*options, sandbox);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "failover: %s\n", e.what());
-    rc = 1;
-  }
-  if (g_interrupted) std::fprintf(stderr, "failover: interrupted\n");
+  const int rc = run_guarded([&] { return bench(*options, sandbox); });
   sandbox.stop();
   return rc;
 }

@@ -5,6 +5,7 @@
 #include "daemon/mariadb_session.h"
 
 #include <cstdio>
+#include <cctype>
 #include <cstdlib>
 #include <sstream>
 
@@ -53,6 +54,16 @@ std::string NetnsSandbox::vip() const {
 bool NetnsSandbox::sql(int host, const std::string& statement) const {
   return run(m_script + " sql " + std::to_string(host) + " " + shell_quote(statement) + " --dir " + m_dir, 30)
              .exit_code == 0;
+}
+
+std::optional<std::set<long long>> NetnsSandbox::row_ids(int host) const {
+  auto r = run(m_script + " sql " + std::to_string(host) + " 'SELECT id FROM mha_test.bench' --dir " + m_dir, 60);
+  if (r.exit_code != 0) return std::nullopt;
+  std::set<long long> ids;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) ids.insert(std::atoll(line.c_str()));
+  return ids;
 }
 
 bool NetnsSandbox::in_host(int host, const std::string& command, int timeout_seconds) const {

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +33,9 @@ class NetnsSandbox {
   std::string vip() const;
   // `sandbox.sh sql I STATEMENT`: exit code 0?
   bool sql(int host, const std::string& statement) const;
+  // The ids in mha_test.bench on host i (the writer's rows), read inside
+  // its namespace; nullopt if the server does not answer.
+  std::optional<std::set<long long>> row_ids(int host) const;
   // `ip netns exec NS COMMAND` on host i.
   bool in_host(int host, const std::string& command, int timeout_seconds = 10) const;
   const std::string& script() const { return m_script; }

@@ -124,15 +124,6 @@ std::optional<Options> parse_args(int argc, char** argv) {
   return o;
 }
 
-bool wait_for(std::chrono::milliseconds limit, const std::function<bool()>& done) {
-  const auto deadline = Steady::now() + limit;
-  while (Steady::now() < deadline && !g_interrupted) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
-
 // The sandbox, mhad and the application, as one unit that can be rebuilt
 // after a trial that failed over.
 class Rig {
@@ -237,18 +228,11 @@ class Rig {
     for (int i = 0; i < 3; ++i) {
       auto ro = run(fmt::format("{} sql {} 'SELECT @@read_only' --dir {}", m_sandbox.script(), i, m_sandbox.dir()), 10);
       if (ro.exit_code != 0 || trim(ro.out) != "0") continue;
-      auto r = run(fmt::format("{} sql {} 'SELECT id FROM mha_test.bench' --dir {}", m_sandbox.script(), i,
-                               m_sandbox.dir()),
-                   60);
-      if (r.exit_code != 0) return std::nullopt;
-      std::set<long long> ids;
-      std::istringstream in(r.out);
-      std::string line;
-      while (std::getline(in, line))
-        if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) ids.insert(std::atoll(line.c_str()));
+      auto ids = m_sandbox.row_ids(i);
+      if (!ids) return std::nullopt;
       std::size_t lost = 0;
       for (const auto& a : m_writer->acks())
-        if (a.id >= 0 && !ids.count(a.id)) ++lost;
+        if (a.id >= 0 && !ids->count(a.id)) ++lost;
       return lost;
     }
     return std::nullopt;
@@ -389,13 +373,5 @@ int main(int argc, char** argv) {
   auto options = parse_args(argc, argv);
   if (!options) return 64;
   if (int rc = start_benchmark("partitions", options->work_dir); rc != 0) return rc;
-  int rc;
-  try {
-    rc = bench(*options);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "partitions: %s\n", e.what());
-    rc = 1;
-  }
-  if (g_interrupted) std::fprintf(stderr, "partitions: interrupted\n");
-  return rc;
+  return run_guarded([&] { return bench(*options); });
 }

@@ -85,31 +85,12 @@ std::optional<Options> parse_args(int argc, char** argv) {
   return o;
 }
 
-bool wait_for(std::chrono::milliseconds limit, const std::function<bool()>& done) {
-  const auto deadline = Steady::now() + limit;
-  while (Steady::now() < deadline && !g_interrupted) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
-
 std::optional<std::string> sql_out(const NetnsSandbox& sandbox, int host, const std::string& statement,
                                    int timeout_seconds = 10) {
   auto r = run(fmt::format("{} sql {} '{}' --dir {}", sandbox.script(), host, statement, sandbox.dir()),
                timeout_seconds);
   if (r.exit_code != 0) return std::nullopt;
   return trim(r.out);
-}
-
-std::optional<std::set<long long>> ids_on(const NetnsSandbox& sandbox, int host) {
-  auto out = sql_out(sandbox, host, "SELECT id FROM mha_test.bench", 60);
-  if (!out) return std::nullopt;
-  std::set<long long> ids;
-  std::istringstream in(*out);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) ids.insert(std::atoll(line.c_str()));
-  return ids;
 }
 
 int index_of(const std::string& name) {
@@ -219,8 +200,8 @@ class Soak {
     if (n >= 0) {
       std::this_thread::sleep_for(2s);
       std::vector<std::optional<std::set<long long>>> others_ids;
-      for (int i = 0; i < 3; ++i) others_ids.push_back(i == n ? std::nullopt : ids_on(m_sandbox, i));
-      if (auto master_ids = ids_on(m_sandbox, n)) {
+      for (int i = 0; i < 3; ++i) others_ids.push_back(i == n ? std::nullopt : m_sandbox.row_ids(i));
+      if (auto master_ids = m_sandbox.row_ids(n)) {
         for (const auto& a : acks)
           if (a.id >= 0 && !master_ids->count(a.id)) ++r.lost;
         for (const auto& ids : others_ids)
@@ -301,13 +282,5 @@ int main(int argc, char** argv) {
   auto options = parse_args(argc, argv);
   if (!options) return 64;
   if (int rc = start_benchmark("soak", options->work_dir); rc != 0) return rc;
-  int rc;
-  try {
-    rc = bench(*options);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "soak: %s\n", e.what());
-    rc = 1;
-  }
-  if (g_interrupted) std::fprintf(stderr, "soak: interrupted\n");
-  return rc;
+  return run_guarded([&] { return bench(*options); });
 }
