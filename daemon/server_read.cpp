@@ -97,21 +97,27 @@ ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint,
     obs.replica = std::move(*parsed);
   }
 
-  auto hosts = session.query(obs.flavor->replica_hosts_sql());
-  if (!hosts) return fail(hosts.error().with_context("reading connected replicas"));
-  for (std::size_t i = 0; i < hosts->rows.size(); ++i) {
-    auto row = hosts->row_map(i);
-    auto value = [&](const char* key) { auto it = row.find(key); return it != row.end() && it->second ? *it->second : std::string(); };
-    auto id = static_cast<std::uint32_t>(std::strtoul(value("Server_id").c_str(), nullptr, 10));
-    std::string host = value("Host");
-    obs.connected_replicas[id] = host.empty() ? std::string() : host + ":" + value("Port");
-  }
-
+  // Not SHOW SLAVE HOSTS: it can hang for as long as a reconnecting
+  // replica's dump thread waits for its predecessor (read_connected_replicas).
   auto counters = name_value_rows(session, Flavor::health_status_sql(), false);
   if (!counters) return fail(counters.error().with_context("reading status counters"));
   obs.status = std::move(*counters);
   obs.reachable = true;
   return obs;
+}
+
+Result<std::map<std::uint32_t, std::string>> read_connected_replicas(SqlSession& session, const Flavor& flavor) {
+  auto hosts = session.query(flavor.replica_hosts_sql());
+  if (!hosts) return hosts.error().with_context("reading connected replicas");
+  std::map<std::uint32_t, std::string> out;
+  for (std::size_t i = 0; i < hosts->rows.size(); ++i) {
+    auto row = hosts->row_map(i);
+    auto value = [&](const char* key) { auto it = row.find(key); return it != row.end() && it->second ? *it->second : std::string(); };
+    auto id = static_cast<std::uint32_t>(std::strtoul(value("Server_id").c_str(), nullptr, 10));
+    std::string host = value("Host");
+    out[id] = host.empty() ? std::string() : host + ":" + value("Port");
+  }
+  return out;
 }
 
 bool ip_output_has_address(std::string_view ip_output, std::string_view cidr_or_address) {

@@ -78,7 +78,10 @@ class FakeClusterSession final : public SqlSession {
     std::chrono::milliseconds hang{0};
     {
       std::lock_guard lock(m_cluster.mutex);
-      hang = m_cluster.servers[m_index].hang;
+      const auto& server = m_cluster.servers[m_index];
+      hang = server.hang;
+      for (const auto& [prefix, wait] : server.hang_on)
+        if (sql.substr(0, prefix.size()) == prefix) hang = wait;
     }
     if (hang.count() > 0) {
       std::this_thread::sleep_for(hang);
@@ -383,6 +386,8 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
   if (sql == flavor.replica_hosts_sql()) {
     Rows rows;
     rows.columns = {"Server_id", "Host", "Port", "Master_id"};
+    for (const auto& [id, host] : s.replica_hosts)
+      rows.rows.push_back({std::to_string(id), host, std::string("3306"), std::to_string(s.server_id)});
     return rows;
   }
   if (sql == flavor.replica_status_sql()) {

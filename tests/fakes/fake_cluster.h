@@ -88,6 +88,11 @@ struct FakeServer {
   // Every statement waits this long (outside the cluster's lock), then
   // fails with a read timeout: a frozen or hung server.
   std::chrono::milliseconds hang{0};
+  // SHOW SLAVE HOSTS rows: server_id, report_host (the fake lists no others).
+  std::vector<std::pair<std::uint32_t, std::string>> replica_hosts;
+  // A statement starting with one of these hangs that long, then times out
+  // (one statement stuck behind a server lock; the others answer).
+  std::map<std::string, std::chrono::milliseconds> hang_on;
   // Connecting fails with this (e.g. access denied) while `alive`.
   std::optional<Error> connect_error;
   // A statement starting with one of these fails with that error.

@@ -162,6 +162,40 @@ TEST_CASE("monitor: a master check that does not answer within ping_interval cou
   }
 }
 
+TEST_CASE("monitor: a SHOW SLAVE HOSTS that hangs does not fail the master's check", "[monitor]") {
+  // After a master <-> replicas partition heals, MariaDB holds SHOW SLAVE
+  // HOSTS and every new connection until the replicas' old dump threads
+  // die, while queries on kept connections answer: the master is alive.
+  MonitorFixture fx;
+  fx.start();
+  fx.run_until([&] { return fx.monitor->master().has_value(); }, 2s);
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    fx.cluster.server("master").hang_on["SHOW SLAVE HOSTS"] = 1500ms;
+    fx.cluster.server("master").connect_error = Error{Errc::timeout, "handshake: reading initial communication packet"};
+    fx.cluster.server("master").replica_hosts = {{9, "10.0.0.9"}};
+  }
+  fx.tcp = TcpState::accepts;
+  fx.run_until([&] { return false; }, 2s);
+  CHECK(fx.verdicts.empty());
+  CHECK(fx.monitor->verdict() == Verdict::healthy);
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    fx.cluster.server("master").hang_on.clear();
+    fx.cluster.server("master").connect_error.reset();
+  }
+  // Once it answers again, its rows still reach the topology warnings.
+  auto unknown_reported = [&] {
+    auto problems = fx.monitor->status(MonoClock::now())["topology_problems"];
+    for (const auto& p : problems)
+      if (p.get<std::string>().find("server_id 9") != std::string::npos) return true;
+    return false;
+  };
+  fx.run_until(unknown_reported, 3s);
+  CHECK(unknown_reported());
+  CHECK(fx.verdicts.empty());
+}
+
 TEST_CASE("monitor: a lent SSH session is given back by server name; a name no longer configured is refused",
           "[monitor]") {
   MonitorFixture fx;
