@@ -223,7 +223,15 @@ class Rig {
   const NetnsSandbox& sandbox() const { return m_sandbox; }
 
  private:
+  // After a master <-> replicas heal MariaDB takes no new connection for
+  // 10 s and more (read_connected_replicas in daemon/server_read.h): retry.
   std::optional<std::size_t> lost_writes() {
+    std::optional<std::size_t> lost;
+    wait_for(60s, [&] { return (lost = lost_writes_once()).has_value(); });
+    return lost;
+  }
+
+  std::optional<std::size_t> lost_writes_once() {
     // The master by the servers' own word: the one writable server.
     for (int i = 0; i < 3; ++i) {
       auto ro = run(fmt::format("{} sql {} 'SELECT @@read_only' --dir {}", m_sandbox.script(), i, m_sandbox.dir()), 10);
