@@ -252,9 +252,18 @@ void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSessio
     log_error({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[index].name}, {"EVENT", "fence_returning"}},
               "'{}' was failed over and is back WRITABLE: fencing it now (read_only on); rejoin it with mhactl rejoin",
               m_config.servers[index].name);
-    if (on_fence_needed) on_fence_needed(m_config.servers[index].name, true, slot.holds_vip.value_or(false));
+    // The VIP too, whether or not the last look saw it there: a host that
+    // was cut off is back before the next VIP look (every few cycles), and
+    // until then the address would answer twice. Removing is idempotent.
+    if (on_fence_needed)
+      on_fence_needed(m_config.servers[index].name, true, m_config.vip.has_value() || slot.holds_vip.value_or(false));
     return;  // not a master candidate: do not let it count as writable
   }
+  // Back read-only after being unreachable: look for the VIP on its host now,
+  // not at the next VIP look, so that the address does not answer twice.
+  if (slot.observation.reachable && !slot.before_last.reachable && slot.before_last.checked &&
+      m_fenced.count(m_config.servers[index].name) && m_config.vip && !slot.ssh_busy && slot.shell)
+    run_ssh_job(index, true, false);
   // Back and read-only: the daemon may rejoin it (auto_rejoin).
   if (slot.observation.reachable && slot.observation.read_only == true && !m_failover_running &&
       m_fenced.count(m_config.servers[index].name) && on_fenced_back)

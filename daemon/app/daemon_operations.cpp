@@ -293,7 +293,7 @@ void DaemonApp::on_fence_needed(const std::string& cluster, const std::string& s
                   r.error);
       else
         log_notice(fields, "'{}' is fenced:{}{}", name, writes ? " read_only on" : "",
-                   vip ? " VIP removed from its host" : "");
+                   vip ? " VIP off its host" : "");
     });
   });
 }

@@ -26,6 +26,7 @@ struct MonitorFixture {
   TcpState tcp = TcpState::refused;
   std::vector<VerdictEvent> verdicts;
   std::vector<std::string> fence_requests;
+  std::vector<bool> fence_vip;  // whether each request asked for the VIP too
   std::shared_ptr<ClusterMonitor> monitor;
 
   MonitorFixture() {
@@ -50,7 +51,10 @@ struct MonitorFixture {
   void start() {
     monitor = std::make_shared<ClusterMonitor>(loop, pool, seams, cluster.config);
     monitor->on_verdict = [this](const VerdictEvent& e) { verdicts.push_back(e); };
-    monitor->on_fence_needed = [this](const std::string& server, bool, bool) { fence_requests.push_back(server); };
+    monitor->on_fence_needed = [this](const std::string& server, bool, bool vip) {
+      fence_requests.push_back(server);
+      fence_vip.push_back(vip);
+    };
     monitor->start();
   }
   // Runs the loop until `done` or `limit`. Both timers are cancelled before
@@ -137,6 +141,29 @@ TEST_CASE("monitor: a fenced old master seen writable is handed to the daemon to
   CHECK(fx.monitor->master() == std::optional<std::size_t>(1));
   // The monitor itself changed nothing on the server.
   CHECK(fx.cluster.actions("master").empty());
+}
+
+TEST_CASE("monitor: a fenced old master back writable gets its VIP taken off too, before any VIP look",
+          "[monitor]") {
+  MonitorFixture fx;
+  fx.cluster.config.vip = VipConfig{"10.0.0.100/24", "eth0", false};
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    auto& s1 = fx.cluster.server("slave1");
+    s1.configured = false;
+    s1.io = "No";
+    s1.sql_running = false;
+    s1.read_only = false;
+    fx.cluster.server("slave2").master_host = s1.host;
+  }
+  fx.start();
+  fx.monitor->restore_master("slave1");
+  fx.monitor->set_fenced({"master"});
+  fx.run_until([&] { return !fx.fence_requests.empty(); }, 2s);
+  REQUIRE_FALSE(fx.fence_requests.empty());
+  CHECK(fx.fence_requests.front() == "master");
+  // The first request, before the monitor has seen where the VIP is.
+  CHECK(fx.fence_vip.front());
 }
 
 TEST_CASE("monitor: a master check that does not answer within ping_interval counts as failed at once",
