@@ -38,8 +38,8 @@ constexpr unsigned k_vip_check_every_cycles = 5;
 // new connection and then every 30 cycles.
 constexpr unsigned k_inventory_every_cycles = 30;
 // The master's connected replicas only feed the "not in the configuration"
-// warning: every few cycles is enough.
-constexpr unsigned k_replica_hosts_every_cycles = 5;
+// warning: as often as the settings, on a connection of their own.
+constexpr unsigned k_replica_hosts_every_cycles = k_inventory_every_cycles;
 
 }  // namespace
 
@@ -55,7 +55,6 @@ ClusterMonitor::ClusterMonitor(EventLoop& loop, WorkerPool& pool, Seams seams, C
   for (std::size_t i = 0; i < m_slots.size(); ++i) {
     const auto& server = m_config.servers[i];
     m_slots[i].session = m_seams.make_sql();
-    m_slots[i].hosts_session = m_seams.make_sql();
     // Every host gets a kept SSH session: the master's answers the detector
     // (a fresh login costs ~370 ms, a command on a kept one a few ms).
     m_slots[i].shell = m_seams.make_shell(ssh_endpoint_of(m_config, server));
@@ -171,7 +170,7 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
   bool want_probe = is_master && m_config.keep_ssh_session;
   if (!extra && (want_vip || want_probe) && !slot.ssh_busy && (m_cycle % k_vip_check_every_cycles) == 1)
     run_ssh_job(index, want_vip, want_probe);
-  if (!extra && is_master && slot.hosts_session && slot.observation.reachable &&
+  if (!extra && is_master && !slot.hosts_busy && slot.observation.reachable &&
       (m_cycle % k_replica_hosts_every_cycles) == 2)
     read_replica_hosts(index);
   if (slot.sql_busy) {
@@ -192,9 +191,7 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
   slot.overdue_counted = false;
   unwatch_connection(index);  // the worker owns the socket now
   slot.sql_busy = true;
-  const auto& server = m_config.servers[index];
-  SqlEndpoint endpoint{server.ip.empty() ? server.host : server.ip, server.port, m_config.user,
-                       m_config.password.reveal(), m_config.connect_timeout, m_config.read_timeout, server.tls()};
+  SqlEndpoint endpoint = sql_endpoint(index);
   // CONNECT ping (MHA): a new connection every check.
   if (m_config.ping_type == PingType::connect && slot.session) slot.session->close();
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
@@ -286,27 +283,31 @@ void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSessio
   feed_detector(index);
 }
 
+SqlEndpoint ClusterMonitor::sql_endpoint(std::size_t index) const {
+  const auto& server = m_config.servers[index];
+  return SqlEndpoint{server.ip.empty() ? server.host : server.ip, server.port, m_config.user,
+                     m_config.password.reveal(), m_config.connect_timeout, m_config.read_timeout, server.tls()};
+}
+
 void ClusterMonitor::read_replica_hosts(std::size_t index) {
   ServerSlot& slot = m_slots[index];
   if (!slot.observation.flavor) return;
-  const auto& server = m_config.servers[index];
-  SqlEndpoint endpoint{server.ip.empty() ? server.host : server.ip, server.port, m_config.user,
-                       m_config.password.reveal(), m_config.connect_timeout, m_config.read_timeout, server.tls()};
+  SqlEndpoint endpoint = sql_endpoint(index);
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
   EventLoop& loop = m_loop;
-  m_pool.submit([weak, index, endpoint = std::move(endpoint), session = std::move(slot.hosts_session),
+  slot.hosts_busy = true;
+  m_pool.submit([weak, index, endpoint = std::move(endpoint), session = std::shared_ptr<SqlSession>(m_seams.make_sql()),
                  flavor = *slot.observation.flavor, &loop] {
     auto hosts = [&]() -> Result<std::map<std::uint32_t, std::string>> {
-      if (!session->connected())
-        if (auto connected = session->connect(endpoint); !connected) return connected.error();
+      if (auto connected = session->connect(endpoint); !connected) return connected.error();
       return read_connected_replicas(*session, flavor);
     }();
-    if (!hosts) session->close();  // the next look reconnects
-    loop.post([weak, index, session, hosts = std::move(hosts)] {
+    session->close();
+    loop.post([weak, index, hosts = std::move(hosts)] {
       auto self = weak.lock();
       if (!self) return;
       ServerSlot& slot = self->m_slots[index];
-      slot.hosts_session = session;
+      slot.hosts_busy = false;
       if (!hosts) {
         // Not a failed check: the master answered its own (liveness) check.
         log_debug({{"CLUSTER", self->m_config.name}, {"SERVER", self->m_config.servers[index].name}},

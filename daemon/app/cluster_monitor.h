@@ -106,9 +106,10 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
     bool overdue_counted = false;  // the running check overran ping_interval and counted as failed
     MonoTime reach_probed_at{};    // last TCP connect to the master from this (replica's) host
     unsigned cycles_since_inventory = 0;
-    // The master's SHOW SLAVE HOSTS runs on a session of its own, so that a
-    // hang in it (read_connected_replicas) cannot fail the liveness check.
-    std::shared_ptr<SqlSession> hosts_session;  // null while its job runs
+    // The master's SHOW SLAVE HOSTS runs on a connection of its own, opened
+    // for it and closed after, so that a hang in it (read_connected_replicas)
+    // cannot fail the liveness check, and costs the server no kept client.
+    bool hosts_busy = false;
     std::map<std::uint32_t, std::string> connected_replicas;
   };
 
@@ -118,8 +119,9 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   void watch_connection(std::size_t index);
   void unwatch_connection(std::size_t index);
   void run_ssh_job(std::size_t index, bool vip, bool probe);
-  // The master's connected replicas, on the slot's hosts_session.
+  // The master's connected replicas, on a connection of their own.
   void read_replica_hosts(std::size_t index);
+  SqlEndpoint sql_endpoint(std::size_t index) const;
   // From replica `index`'s host, a TCP connect to the master's port.
   void run_replica_host_probe(std::size_t index);
   void on_ssh_result(std::size_t index, std::shared_ptr<RemoteShell> shell, std::optional<Result<bool>> vip,
