@@ -170,6 +170,10 @@ void DaemonApp::start_monitors() {
       if (!it->second.state.master.empty()) monitor->restore_master(it->second.state.master);
       monitor->set_fenced(it->second.state.awaiting_rejoin);
     }
+    // A reload in the middle of an operation: the new monitor must not judge
+    // the master (and start a second failover) while the first one runs. The
+    // operation's end clears this on whichever monitor is current.
+    if (m_operations && m_operations->running(name)) monitor->set_failover_running(true);
     monitor->start();
     m_monitors[cluster.name] = monitor;
   }
