@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -252,6 +253,62 @@ int run_guarded(const std::function<int()>& body) {
   }
   if (g_interrupted) std::fprintf(stderr, "%s: interrupted\n", g_program);
   return rc;
+}
+
+Option int_option(std::string name, int& into, int min, int max) {
+  return Option{name, [&into, min, max, name](const std::string& v) -> std::string {
+                  char* end = nullptr;
+                  const long n = std::strtol(v.c_str(), &end, 10);
+                  if (v.empty() || *end != '\0' || n < min || n > max)
+                    return fmt::format("{} must be {}..{}, got '{}'", name, min, max, v);
+                  into = static_cast<int>(n);
+                  return "";
+                }};
+}
+
+Option text_option(std::string name, std::string& into) {
+  return Option{std::move(name), [&into](const std::string& v) -> std::string {
+                  into = v;
+                  return "";
+                }};
+}
+
+Option choice_option(std::string name, std::string& into, std::vector<std::string> choices) {
+  return Option{name, [&into, name, choices](const std::string& v) -> std::string {
+                  if (std::find(choices.begin(), choices.end(), v) != choices.end()) {
+                    into = v;
+                    return "";
+                  }
+                  std::string all;
+                  for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
+                  return fmt::format("{} must be one of {}, got '{}'", name, all, v);
+                }};
+}
+
+Option flag_option(std::string name, bool& into) { return Option{std::move(name), nullptr, &into}; }
+
+bool parse_options(const char* program, int argc, char** argv, const std::vector<Option>& options,
+                   const std::string& usage) {
+  auto refuse = [&](const std::string& why) {
+    std::fprintf(stderr, "%s: %s\n%s", program, why.c_str(), usage.c_str());
+    return false;
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(usage.c_str(), stdout);
+      std::exit(0);
+    }
+    auto it = std::find_if(options.begin(), options.end(), [&](const Option& o) { return o.name == arg; });
+    if (it == options.end()) return refuse("unknown option '" + arg + "'");
+    if (!it->set) {
+      *it->flag = true;
+      continue;
+    }
+    if (i + 1 >= argc) return refuse(arg + " needs a value");
+    if (std::string why = it->set(argv[++i]); !why.empty()) return refuse(why);
+  }
+  return true;
 }
 
 }  // namespace mha::bench

@@ -42,6 +42,23 @@ bool wait_for(std::chrono::milliseconds limit, const std::function<bool()>& done
 int run_guarded(const std::function<int()>& body);
 std::string tail(const std::string& text, int lines);
 
+// One command-line option of a benchmark: "--name VALUE", or a flag.
+// `set` takes the value and returns "" or why it is refused.
+struct Option {
+  std::string name;
+  std::function<std::string(const std::string& value)> set;  // null: a flag
+  bool* flag = nullptr;
+};
+Option int_option(std::string name, int& into, int min, int max);
+Option text_option(std::string name, std::string& into);
+Option choice_option(std::string name, std::string& into, std::vector<std::string> choices);
+Option flag_option(std::string name, bool& into);
+// argv against `options`. --help/-h: `usage` on stdout, exit 0. A missing
+// value, a refused value or an unknown option: "PROGRAM: why" and the usage
+// on stderr, false.
+bool parse_options(const char* program, int argc, char** argv, const std::vector<Option>& options,
+                   const std::string& usage);
+
 // The loopback sandbox in `dir`: 3 servers (master + 2 replicas).
 class Sandbox {
  public:

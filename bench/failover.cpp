@@ -68,55 +68,22 @@ struct Options {
   std::string work_dir = "/tmp/mha-bench-failover";
 };
 
-void usage(std::FILE* to) {
-  std::fprintf(to,
-               "usage: failover [--runs N] [--kind kill|shutdown|freeze|netdown|lagkill]\n"
-               "                [--ping-interval 1s] [--mhad PATH] [--sandbox-dir DIR] [--work-dir DIR]\n"
-               "N failovers of the netns sandbox under a write load through the VIP; prints\n"
-               "declared-dead, new-master-writable and writes-resume times, the write window,\n"
-               "phase times (p50/max) and the correctness checks of every run. Needs root.\n");
-}
+const char* const k_usage =
+    "usage: failover [--runs N] [--kind kill|shutdown|freeze|netdown|lagkill]\n"
+    "                [--ping-interval 1s] [--mhad PATH] [--sandbox-dir DIR] [--work-dir DIR]\n"
+    "N failovers of the netns sandbox under a write load through the VIP; prints\n"
+    "declared-dead, new-master-writable and writes-resume times, the write window,\n"
+    "phase times (p50/max) and the correctness checks of every run. Needs root.\n";
 
 std::optional<Options> parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      usage(stdout);
-      std::exit(0);
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "failover: %s needs a value\n", a.c_str());
-      return std::nullopt;
-    }
-    std::string v = argv[++i];
-    if (a == "--runs") {
-      o.runs = std::atoi(v.c_str());
-      if (o.runs < 1 || o.runs > 100) {
-        std::fprintf(stderr, "failover: --runs must be 1..100, got '%s'\n", v.c_str());
-        return std::nullopt;
-      }
-    } else if (a == "--kind") {
-      if (!k_targets.count(v)) {
-        std::fprintf(stderr, "failover: --kind must be kill, shutdown, freeze, netdown or lagkill, got '%s'\n",
-                     v.c_str());
-        return std::nullopt;
-      }
-      o.kind = v;
-    } else if (a == "--ping-interval") {
-      o.ping_interval = v;
-    } else if (a == "--mhad") {
-      o.mhad = v;
-    } else if (a == "--sandbox-dir") {
-      o.sandbox_dir = v;
-    } else if (a == "--work-dir") {
-      o.work_dir = v;
-    } else {
-      std::fprintf(stderr, "failover: unknown option '%s'\n", a.c_str());
-      usage(stderr);
-      return std::nullopt;
-    }
-  }
+  if (!parse_options("failover", argc, argv,
+                     {int_option("--runs", o.runs, 1, 100),
+                      choice_option("--kind", o.kind, {"kill", "shutdown", "freeze", "netdown", "lagkill"}),
+                      text_option("--ping-interval", o.ping_interval), text_option("--mhad", o.mhad),
+                      text_option("--sandbox-dir", o.sandbox_dir), text_option("--work-dir", o.work_dir)},
+                     k_usage))
+    return std::nullopt;
   return o;
 }
 

@@ -61,69 +61,33 @@ struct Options {
   bool keep_sandbox = false;
 };
 
-void usage(std::FILE* to) {
-  std::fprintf(to,
-               "Usage: monitor_scale [--clusters N] [--seconds S] [--ping-interval 1s] [--workers W]\n"
-               "                     [--mhad PATH] [--keep-sandbox] [--sandbox-dir DIR] [--dir DIR]\n"
-               "                     [--ready-timeout S]\n"
-               "\n"
-               "Runs mhad on N clusters that all point at one loopback sandbox (3 MariaDB\n"
-               "servers, so 3N monitoring connections) and prints checks/s, CPU, RSS and\n"
-               "check delays over a window of S seconds (default 30) after every cluster\n"
-               "was healthy once. Defaults: 10 clusters, ping interval 1s, 8 workers,\n"
-               "mhad %s, sandbox /tmp/mha-bench-sandbox, config and logs /tmp/mha-bench.\n"
-               "Needs root (the sandbox does). The sandbox is stopped and removed at the\n"
-               "end unless --keep-sandbox.\n",
-               MHA_MHAD_PATH);
+std::string usage() {
+  return fmt::format(
+      "Usage: monitor_scale [--clusters N] [--seconds S] [--ping-interval 1s] [--workers W]\n"
+      "                     [--mhad PATH] [--keep-sandbox] [--sandbox-dir DIR] [--dir DIR]\n"
+      "                     [--ready-timeout S]\n"
+      "\n"
+      "Runs mhad on N clusters that all point at one loopback sandbox (3 MariaDB\n"
+      "servers, so 3N monitoring connections) and prints checks/s, CPU, RSS and\n"
+      "check delays over a window of S seconds (default 30) after every cluster\n"
+      "was healthy once. Defaults: 10 clusters, ping interval 1s, 8 workers,\n"
+      "mhad {}, sandbox /tmp/mha-bench-sandbox, config and logs /tmp/mha-bench.\n"
+      "Needs root (the sandbox does). The sandbox is stopped and removed at the\n"
+      "end unless --keep-sandbox.\n",
+      MHA_MHAD_PATH);
 }
 
 std::optional<Options> parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::optional<std::string> {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "monitor_scale: %s needs a value\n", arg.c_str());
-        return std::nullopt;
-      }
-      return std::string(argv[++i]);
-    };
-    auto number = [&](int& out, int min) {
-      auto v = value();
-      if (!v) return false;
-      char* end = nullptr;
-      long n = std::strtol(v->c_str(), &end, 10);
-      if (end == v->c_str() || *end != '\0' || n < min || n > 100000) {
-        std::fprintf(stderr, "monitor_scale: %s: '%s' is not a number >= %d\n", arg.c_str(), v->c_str(), min);
-        return false;
-      }
-      out = static_cast<int>(n);
-      return true;
-    };
-    auto text = [&](std::string& out) {
-      auto v = value();
-      if (v) out = *v;
-      return v.has_value();
-    };
-    bool ok = true;
-    if (arg == "--help" || arg == "-h") {
-      usage(stdout);
-      std::exit(0);
-    } else if (arg == "--clusters") ok = number(o.clusters, 1);
-    else if (arg == "--seconds") ok = number(o.seconds, 1);
-    else if (arg == "--workers") ok = number(o.workers, 1);
-    else if (arg == "--ready-timeout") ok = number(o.ready_timeout, 1);
-    else if (arg == "--ping-interval") ok = text(o.ping_interval);
-    else if (arg == "--mhad") ok = text(o.mhad);
-    else if (arg == "--sandbox-dir") ok = text(o.sandbox_dir);
-    else if (arg == "--dir") ok = text(o.work_dir);
-    else if (arg == "--keep-sandbox") o.keep_sandbox = true;
-    else {
-      std::fprintf(stderr, "monitor_scale: unknown option '%s'; see --help\n", arg.c_str());
-      ok = false;
-    }
-    if (!ok) return std::nullopt;
-  }
+  if (!parse_options("monitor_scale", argc, argv,
+                     {int_option("--clusters", o.clusters, 1, 100000), int_option("--seconds", o.seconds, 1, 100000),
+                      int_option("--workers", o.workers, 1, 100000),
+                      int_option("--ready-timeout", o.ready_timeout, 1, 100000),
+                      text_option("--ping-interval", o.ping_interval), text_option("--mhad", o.mhad),
+                      text_option("--sandbox-dir", o.sandbox_dir), text_option("--dir", o.work_dir),
+                      flag_option("--keep-sandbox", o.keep_sandbox)},
+                     usage()))
+    return std::nullopt;
   return o;
 }
 

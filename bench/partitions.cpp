@@ -58,15 +58,13 @@ struct Options {
   std::string work_dir = "/tmp/mha-bench-partitions";
 };
 
-void usage(std::FILE* to) {
-  std::fprintf(to,
-               "usage: partitions [--trials N] [--kinds K,K,...] [--hold SECONDS] [--mhad PATH]\n"
-               "                  [--sandbox-dir DIR] [--work-dir DIR]\n"
-               "kinds: mhad_master, mhad_replica, master_replicas, isolated, flap (default: all)\n"
-               "Each partition N times (default 10) on the netns sandbox under a write load through\n"
-               "the VIP, held --hold seconds (default 15; flap: 60 s), then undone; prints false\n"
-               "failovers, split brain and lost writes per kind. Needs root.\n");
-}
+const char* const k_usage =
+    "usage: partitions [--trials N] [--kinds K,K,...] [--hold SECONDS] [--mhad PATH]\n"
+    "                  [--sandbox-dir DIR] [--work-dir DIR]\n"
+    "kinds: mhad_master, mhad_replica, master_replicas, isolated, flap (default: all)\n"
+    "Each partition N times (default 10) on the netns sandbox under a write load through\n"
+    "the VIP, held --hold seconds (default 15; flap: 60 s), then undone; prints false\n"
+    "failovers, split brain and lost writes per kind. Needs root.\n";
 
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> out;
@@ -79,48 +77,18 @@ std::vector<std::string> split_commas(const std::string& text) {
 
 std::optional<Options> parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      usage(stdout);
-      std::exit(0);
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "partitions: %s needs a value\n", a.c_str());
-      return std::nullopt;
-    }
-    std::string v = argv[++i];
-    if (a == "--trials") {
-      o.trials = std::atoi(v.c_str());
-      if (o.trials < 1 || o.trials > 200) {
-        std::fprintf(stderr, "partitions: --trials must be 1..200, got '%s'\n", v.c_str());
-        return std::nullopt;
-      }
-    } else if (a == "--kinds") {
-      o.kinds = split_commas(v);
-      for (const auto& k : o.kinds)
-        if (std::find(k_kinds.begin(), k_kinds.end(), k) == k_kinds.end()) {
-          std::fprintf(stderr, "partitions: unknown kind '%s'\n", k.c_str());
-          return std::nullopt;
-        }
-    } else if (a == "--hold") {
-      o.hold_seconds = std::atoi(v.c_str());
-      if (o.hold_seconds < 1 || o.hold_seconds > 600) {
-        std::fprintf(stderr, "partitions: --hold must be 1..600 seconds, got '%s'\n", v.c_str());
-        return std::nullopt;
-      }
-    } else if (a == "--mhad") {
-      o.mhad = v;
-    } else if (a == "--sandbox-dir") {
-      o.sandbox_dir = v;
-    } else if (a == "--work-dir") {
-      o.work_dir = v;
-    } else {
-      std::fprintf(stderr, "partitions: unknown option '%s'\n", a.c_str());
-      usage(stderr);
-      return std::nullopt;
-    }
-  }
+  Option kinds{"--kinds", [&o](const std::string& v) -> std::string {
+                 o.kinds = split_commas(v);
+                 for (const auto& k : o.kinds)
+                   if (std::find(k_kinds.begin(), k_kinds.end(), k) == k_kinds.end()) return "unknown kind '" + k + "'";
+                 return "";
+               }};
+  if (!parse_options("partitions", argc, argv,
+                     {int_option("--trials", o.trials, 1, 200), kinds, int_option("--hold", o.hold_seconds, 1, 600),
+                      text_option("--mhad", o.mhad), text_option("--sandbox-dir", o.sandbox_dir),
+                      text_option("--work-dir", o.work_dir)},
+                     k_usage))
+    return std::nullopt;
   return o;
 }
 

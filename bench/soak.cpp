@@ -51,37 +51,14 @@ struct Options {
 
 std::optional<Options> parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::printf("usage: soak [--rounds K] [--mhad PATH] [--sandbox-dir DIR] [--work-dir DIR]\n"
-                  "K failovers in a row (default 20) on one netns sandbox under a write load through the\n"
-                  "VIP, rotating kill/shutdown/freeze/netdown/lagkill, rejoining the old master between\n"
-                  "rounds; prints lost and divergent rows, writable servers, VIP holders, window. Needs root.\n");
-      std::exit(0);
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "soak: %s needs a value\n", a.c_str());
-      return std::nullopt;
-    }
-    const std::string v = argv[++i];
-    if (a == "--rounds") {
-      o.rounds = std::atoi(v.c_str());
-      if (o.rounds < 1 || o.rounds > 100) {
-        std::fprintf(stderr, "soak: --rounds must be 1..100, got '%s'\n", v.c_str());
-        return std::nullopt;
-      }
-    } else if (a == "--mhad") {
-      o.mhad = v;
-    } else if (a == "--sandbox-dir") {
-      o.sandbox_dir = v;
-    } else if (a == "--work-dir") {
-      o.work_dir = v;
-    } else {
-      std::fprintf(stderr, "soak: unknown option '%s'\n", a.c_str());
-      return std::nullopt;
-    }
-  }
+  if (!parse_options("soak", argc, argv,
+                     {int_option("--rounds", o.rounds, 1, 100), text_option("--mhad", o.mhad),
+                      text_option("--sandbox-dir", o.sandbox_dir), text_option("--work-dir", o.work_dir)},
+                     "usage: soak [--rounds K] [--mhad PATH] [--sandbox-dir DIR] [--work-dir DIR]\n"
+                     "K failovers in a row (default 20) on one netns sandbox under a write load through the\n"
+                     "VIP, rotating kill/shutdown/freeze/netdown/lagkill, rejoining the old master between\n"
+                     "rounds; prints lost and divergent rows, writable servers, VIP holders, window. Needs root.\n"))
+    return std::nullopt;
   return o;
 }
 

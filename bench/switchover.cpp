@@ -49,37 +49,14 @@ struct Options {
 
 std::optional<Options> parse_args(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::printf("usage: switchover [--runs N] [--mhad PATH] [--sandbox-dir DIR] [--work-dir DIR]\n"
-                  "N switchovers back and forth on the netns sandbox under a write load through\n"
-                  "the VIP; prints the write-unavailability window, client errors and phase times.\n"
-                  "Needs root.\n");
-      std::exit(0);
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "switchover: %s needs a value\n", a.c_str());
-      return std::nullopt;
-    }
-    std::string v = argv[++i];
-    if (a == "--runs") {
-      o.runs = std::atoi(v.c_str());
-      if (o.runs < 1 || o.runs > 100) {
-        std::fprintf(stderr, "switchover: --runs must be 1..100, got '%s'\n", v.c_str());
-        return std::nullopt;
-      }
-    } else if (a == "--mhad") {
-      o.mhad = v;
-    } else if (a == "--sandbox-dir") {
-      o.sandbox_dir = v;
-    } else if (a == "--work-dir") {
-      o.work_dir = v;
-    } else {
-      std::fprintf(stderr, "switchover: unknown option '%s'\n", a.c_str());
-      return std::nullopt;
-    }
-  }
+  if (!parse_options("switchover", argc, argv,
+                     {int_option("--runs", o.runs, 1, 100), text_option("--mhad", o.mhad),
+                      text_option("--sandbox-dir", o.sandbox_dir), text_option("--work-dir", o.work_dir)},
+                     "usage: switchover [--runs N] [--mhad PATH] [--sandbox-dir DIR] [--work-dir DIR]\n"
+                     "N switchovers back and forth on the netns sandbox under a write load through\n"
+                     "the VIP; prints the write-unavailability window, client errors and phase times.\n"
+                     "Needs root.\n"))
+    return std::nullopt;
   return o;
 }
 

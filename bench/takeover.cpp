@@ -38,15 +38,13 @@ struct Options {
   bool keep_sandbox = false;
 };
 
-void usage(std::FILE* to) {
-  std::fprintf(to,
-               "Usage: takeover [--runs N] [--ping-interval 2s] [--mhad PATH] [--keep-sandbox]\n"
-               "                [--sandbox-dir DIR] [--dir DIR]\n"
-               "\n"
-               "Three mhad with coordination = \"etcd\" on a loopback sandbox and a 3-member\n"
-               "etcd: N times (default 10) kill -9 the active one and time until a standby is\n"
-               "active. Prints each run and p50/max. Needs root.\n");
-}
+const char* const k_usage =
+    "Usage: takeover [--runs N] [--ping-interval 2s] [--mhad PATH] [--keep-sandbox]\n"
+    "                [--sandbox-dir DIR] [--dir DIR]\n"
+    "\n"
+    "Three mhad with coordination = \"etcd\" on a loopback sandbox and a 3-member\n"
+    "etcd: N times (default 10) kill -9 the active one and time until a standby is\n"
+    "active. Prints each run and p50/max. Needs root.\n";
 
 // "mhaN" if exactly one instance says it is active, else "".
 std::string single_active(const std::vector<std::unique_ptr<Mhad>>& mhads, const std::vector<bool>& alive) {
@@ -146,33 +144,12 @@ int run_bench(const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "takeover: %s needs a value\n", arg.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--runs") o.runs = std::atoi(value().c_str());
-    else if (arg == "--ping-interval") o.ping_interval = value();
-    else if (arg == "--mhad") o.mhad = value();
-    else if (arg == "--sandbox-dir") o.sandbox_dir = value();
-    else if (arg == "--dir") o.work_dir = value();
-    else if (arg == "--keep-sandbox") o.keep_sandbox = true;
-    else if (arg == "--help" || arg == "-h") {
-      usage(stdout);
-      return 0;
-    } else {
-      usage(stderr);
-      return 2;
-    }
-  }
-  if (o.runs < 1) {
-    std::fprintf(stderr, "takeover: --runs must be at least 1\n");
+  if (!parse_options("takeover", argc, argv,
+                     {int_option("--runs", o.runs, 1, 1000), text_option("--ping-interval", o.ping_interval),
+                      text_option("--mhad", o.mhad), text_option("--sandbox-dir", o.sandbox_dir),
+                      text_option("--dir", o.work_dir), flag_option("--keep-sandbox", o.keep_sandbox)},
+                     k_usage))
     return 2;
-  }
   if (int rc = start_benchmark("takeover", o.work_dir); rc != 0) return rc;
   return run_bench(o);
 }
