@@ -627,13 +627,16 @@ void ClusterMonitor::on_ssh_result(std::size_t index, std::shared_ptr<RemoteShel
     if (*held) {
       slot.holds_vip = **held;
       slot.vip_error.clear();
-      // An old master awaiting rejoin must not answer on the VIP: MHA leaves
-      // it there on a host that was cut off, and the address then answers
-      // twice when the host returns.
+      // Only the master may answer on the VIP. MHA leaves it on an old
+      // master whose host was cut off, and the address then answers twice
+      // when the host returns, also after that server was rejoined as a
+      // replica (the rejoin can come before the next VIP look). Not while
+      // an operation moves it, nor while the master is unknown.
       const auto& name = m_config.servers[index].name;
-      if (**held && m_fenced.count(name) && on_fence_needed) {
+      const bool not_master = m_master && *m_master != index;
+      if (**held && not_master && !m_failover_running && on_fence_needed) {
         log_error({{"CLUSTER", m_config.name}, {"SERVER", name}, {"EVENT", "fence_returning"}},
-                  "'{}' was failed over and still holds the VIP: removing it", name);
+                  "'{}' is not the master and holds the VIP: removing it", name);
         on_fence_needed(name, false, true);
       }
     } else {

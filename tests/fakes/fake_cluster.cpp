@@ -141,6 +141,11 @@ class FakeShell final : public RemoteShell {
         out.exit_status = 1;
         out.err = fmt::format("bash: line 1: kill: ({}) - No such process", pid);
       }
+    } else if (cmd == "ip -o addr show" && m_cluster.config.vip) {
+      // The monitor's VIP look (m_host is the server's name): the VIP is on
+      // vip_holder's host.
+      if (m_host == m_cluster.vip_holder)
+        out.out = fmt::format("2: eth0    inet {} scope global eth0\n", m_cluster.config.vip->address);
     } else if (starts_with(cmd, "kill -0 ")) {
       int pid = std::stoi(cmd.substr(8));
       if (!pids.count(pid)) {

@@ -166,6 +166,30 @@ TEST_CASE("monitor: a fenced old master back writable gets its VIP taken off too
   CHECK(fx.fence_vip.front());
 }
 
+TEST_CASE("monitor: a server that is not the master and holds the VIP gets it taken off; the master keeps it",
+          "[monitor]") {
+  MonitorFixture fx;
+  fx.cluster.config.vip = VipConfig{"10.0.0.100/24", "eth0", false};
+  SECTION("the master holds it") {
+    fx.start();
+    fx.run_until([&] { return fx.monitor->status(MonoClock::now())["vip"]["holder"] == "master"; }, 3s);
+    CHECK(fx.monitor->status(MonoClock::now())["vip"]["holder"] == "master");
+    fx.run_until([&] { return false; }, 1s);
+    CHECK(fx.fence_requests.empty());
+  }
+  SECTION("a replica holds it (an old master rejoined before the VIP look saw it)") {
+    {
+      std::lock_guard lock(fx.cluster.mutex);
+      fx.cluster.vip_holder = "slave2";
+    }
+    fx.start();
+    fx.run_until([&] { return !fx.fence_requests.empty(); }, 3s);
+    REQUIRE_FALSE(fx.fence_requests.empty());
+    CHECK(fx.fence_requests.front() == "slave2");
+    CHECK(fx.fence_vip.front());
+  }
+}
+
 TEST_CASE("monitor: a master check that does not answer within ping_interval counts as failed at once",
           "[monitor]") {
   MonitorFixture fx;
