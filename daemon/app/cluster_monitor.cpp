@@ -256,11 +256,15 @@ void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSessio
       on_fence_needed(m_config.servers[index].name, true, m_config.vip.has_value() || slot.holds_vip.value_or(false));
     return;  // not a master candidate: do not let it count as writable
   }
-  // Back read-only after being unreachable: look for the VIP on its host now,
-  // not at the next VIP look, so that the address does not answer twice.
-  if (slot.observation.reachable && !slot.before_last.reachable && slot.before_last.checked &&
-      m_fenced.count(m_config.servers[index].name) && m_config.vip && !slot.ssh_busy && slot.shell)
-    run_ssh_job(index, true, false);
+  // A server other than the master back after being unreachable (an old
+  // master whose host was cut off, perhaps rejoined already): look for the
+  // VIP on its host now, not at the next VIP look, so that the address does
+  // not answer twice for up to k_vip_check_every_cycles.
+  if (slot.observation.reachable && !slot.before_last.reachable && slot.before_last.checked && m_master &&
+      *m_master != index && m_config.vip) {
+    if (slot.ssh_busy || !slot.shell) slot.vip_look_wanted = true;  // when the running SSH job ends
+    else run_ssh_job(index, true, false);
+  }
   // Back and read-only: the daemon may rejoin it (auto_rejoin).
   if (slot.observation.reachable && slot.observation.read_only == true && !m_failover_running &&
       m_fenced.count(m_config.servers[index].name) && on_fenced_back)
@@ -645,6 +649,10 @@ void ClusterMonitor::on_ssh_result(std::size_t index, std::shared_ptr<RemoteShel
     }
   }
   if (host) slot.host = *host;
+  if (slot.vip_look_wanted) {
+    slot.vip_look_wanted = false;
+    run_ssh_job(index, true, false);
+  }
   if (host && m_master && index == *m_master) {
     m_detector.on_host(*host);
     evaluate_detector();

@@ -110,6 +110,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
     // for it and closed after, so that a hang in it (read_connected_replicas)
     // cannot fail the liveness check, and costs the server no kept client.
     bool hosts_busy = false;
+    bool vip_look_wanted = false;  // a VIP look as soon as the running SSH job ends
     std::map<std::uint32_t, std::string> connected_replicas;
   };
 
