@@ -294,6 +294,7 @@ json ClusterState::to_json() const {
               {"operations", records_json(operations)},
               {"verdicts", verdict_list}, {"failovers", records_json(failovers)},
               {"operation", operation},   {"phase", phase},         {"updated_at", updated_at},
+              {"operation_new_master", operation_new_master},
               {"extra", extra.is_object() ? extra : json::object()},
               {"awaiting_rejoin", awaiting_rejoin},
               {"maintenance", maintenance ? json{{"since", maintenance->since}, {"by", maintenance->by},
@@ -322,6 +323,7 @@ Result<ClusterState> ClusterState::from_json(const json& doc) {
                   read_member(doc, "", "master", state.master),
                   read_member(doc, "", "operation", state.operation),
                   read_member(doc, "", "phase", state.phase),
+                  read_member(doc, "", "operation_new_master", state.operation_new_master),
                   read_member(doc, "", "updated_at", state.updated_at)})
     if (!ok) return ok.error();
 

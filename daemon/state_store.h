@@ -89,6 +89,10 @@ struct ClusterState {
   std::deque<FailoverRecord> operations;
   std::string operation;                 // "" or "failover", "switchover" ...
   std::string phase;                     // the operation's phase, persisted before it starts
+  // The server the running failover made writable: persisted with the
+  // phases after promotion (recover_replicas, finish), "" before. A
+  // takeover resumes from it (daemon/failover/failover_resume.h).
+  std::string operation_new_master;
   std::string updated_at;                // set by StateStore::save()
   // Old masters that must stay read-only until they rejoin: a failover adds
   // its old master before the new one takes writes; rejoin removes it.

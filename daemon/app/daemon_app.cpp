@@ -224,13 +224,15 @@ void DaemonApp::on_verdict(const std::string& cluster, const VerdictEvent& event
   }
 }
 
-bool DaemonApp::persist_phase(const std::string& cluster, const std::string& operation, const std::string& phase) {
+bool DaemonApp::persist_phase(const std::string& cluster, const std::string& operation, const std::string& phase,
+                              const std::string& new_master) {
   // Written synchronously (a few ms of fsync on the loop, once per phase):
   // the phase must be on disk before it starts.
   auto& entry = m_states[cluster];
   entry.state.cluster = cluster;
   entry.state.operation = operation;
   entry.state.phase = phase;
+  entry.state.operation_new_master = new_master;
   if (auto r = m_store->save(entry.state); !r) {
     log_error({{"CLUSTER", cluster}}, "{}; not starting phase '{}'", r.error().message, phase);
     return false;
@@ -305,15 +307,22 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
              "{} failover of '{}' starting: master '{}' is {}", manual ? "manual" : "automatic", cluster,
              config.servers[*master].name, verdict_name(verdict));
   const std::string old_master = config.servers[*master].name;
+  start_failover_operation(*m_operations, m_seams, failover_config(cluster, config), *master, request,
+                           failover_callbacks(cluster, old_master, requester, config));
+  return std::nullopt;
+}
+
+FailoverCallbacks DaemonApp::failover_callbacks(const std::string& cluster, const std::string& old_master,
+                                                std::shared_ptr<Responder> requester, const ClusterConfig& config) {
   FailoverCallbacks callbacks;
-  callbacks.persist_phase = [this, cluster, old_master](FailoverPhase phase) {
+  callbacks.persist_phase = [this, cluster, old_master](FailoverPhase phase, const std::string& new_master) {
     // The old master joins the fenced set before anyone can be made
     // writable (recover_master promotes): a crash after promotion must not
     // let it come back writable.
     if (phase == FailoverPhase::recover_master && m_states[cluster].state.awaiting_rejoin.insert(old_master).second)
       if (auto it = m_monitors.find(cluster); it != m_monitors.end())
         it->second->set_fenced(m_states[cluster].state.awaiting_rejoin);
-    return persist_phase(cluster, "failover", std::string(phase_name(phase)));
+    return persist_phase(cluster, "failover", std::string(phase_name(phase)), new_master);
   };
   callbacks.progress = [this, cluster, requester](FailoverPhase phase, const std::string& event, const json& detail) {
     if (requester) requester->event("phase", json{{"phase", phase_name(phase)}, {"state", event}, {"detail", detail}});
@@ -334,8 +343,7 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
                  old_master, cluster);
     on_failover_done(cluster, report, requester, ran_with);
   };
-  start_failover_operation(*m_operations, m_seams, failover_config(cluster, config), *master, request, callbacks);
-  return std::nullopt;
+  return callbacks;
 }
 
 void DaemonApp::on_failover_done(const std::string& cluster, const FailoverReport& report,
@@ -349,6 +357,7 @@ void DaemonApp::on_failover_done(const std::string& cluster, const FailoverRepor
   auto& entry = m_states[cluster];
   entry.state.operation.clear();
   entry.state.phase.clear();
+  entry.state.operation_new_master.clear();
   if (report.result != FailoverResult::refused) {
     FailoverRecord record;
     auto finished = std::chrono::system_clock::now();

@@ -80,6 +80,11 @@ class DaemonApp {
   std::unique_ptr<Coordinator> m_coordinator;  // null: coordination = "none"
   std::map<std::string, std::int64_t> m_adopted;  // cluster -> fencing token whose state was adopted
   std::set<std::string> m_acting_seen;            // clusters acted for at the last look
+  struct Resume {
+    FailoverPhase phase = FailoverPhase::recover_replicas;
+    std::string new_master;
+  };
+  std::map<std::string, Resume> m_resume;  // adopted failovers to finish once acting
 
   void cmd_status(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
   void cmd_reload(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
@@ -88,7 +93,15 @@ class DaemonApp {
   std::optional<Error> start_failover(const std::string& cluster, bool manual, bool force, const std::string& to,
                                       std::shared_ptr<Responder> requester);
   // Persists `operation` in `phase` before the phase starts (false: not saved).
-  bool persist_phase(const std::string& cluster, const std::string& operation, const std::string& phase);
+  // new_master: the server a failover made writable ("" before promotion).
+  bool persist_phase(const std::string& cluster, const std::string& operation, const std::string& phase,
+                     const std::string& new_master = "");
+  // Persisting, progress and report of a failover of `cluster` from `old_master`.
+  FailoverCallbacks failover_callbacks(const std::string& cluster, const std::string& old_master,
+                                       std::shared_ptr<Responder> requester, const ClusterConfig& config);
+  // Takeover (coordination = "etcd"): finish the failover the last holder
+  // left after its promotion (daemon/failover/failover_resume.h), or park it.
+  void resume_failover(const std::string& cluster);
   // Switchover, rejoin, maintenance (daemon_operations.cpp).
   void cmd_switchover(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);
   void cmd_rejoin(const protocol::Request& request, const Peer& peer, std::shared_ptr<Responder> out);

@@ -3,8 +3,10 @@
 // held and the state the last holder left adopted), the operation state
 // written to etcd under the fencing token, eligibility (an instance that
 // sees none of a cluster's servers gives its leadership up), and taking
-// over: adopting the last holder's state, parking an operation it left
-// half-way, and failing over a master that died while nobody was acting.
+// over: adopting the last holder's state, finishing a failover it left after
+// its promotion or parking an operation it left elsewhere (the rule is in
+// daemon/failover/failover_resume.h), and failing over a master that died
+// while nobody was acting.
 //
 // Changing commands sent to a standby are refused with Errc::not_active
 // naming the active instance rather than forwarded: forwarding would need
@@ -102,6 +104,10 @@ void DaemonApp::on_coordination_change() {
       continue;
     }
     if (!m_acting_seen.insert(name).second) continue;
+    if (m_resume.count(name)) {
+      resume_failover(name);
+      continue;
+    }
     if (monitor->verdict() == Verdict::dead || monitor->verdict() == Verdict::dead_host)
       if (auto refused = start_failover(name, false, false, "", nullptr))
         log_warning({{"CLUSTER", name}, {"EVENT", "failover_not_started"}}, "no automatic failover: {}",
@@ -132,8 +138,32 @@ void DaemonApp::adopt_state(const std::string& cluster, const std::string& text)
   mine.maintenance = from->maintenance;
   mine.operation = from->operation;
   mine.phase = from->phase;
+  mine.operation_new_master = from->operation_new_master;
   if (auto it = m_monitors.find(cluster); it != m_monitors.end()) it->second->set_fenced(mine.awaiting_rejoin);
-  if (!mine.operation.empty()) {
+  m_resume.erase(cluster);
+  // The takeover rule (failover_resume.h): before the fence nothing was
+  // changed; after the promotion, with the new master and the fenced old
+  // master known, what is left can be repeated; elsewhere, park.
+  if (mine.operation == "failover" && mine.phase == phase_name(FailoverPhase::check)) {
+    log_warning({{"CLUSTER", cluster}, {"EVENT", "takeover"}, {"PHASE", mine.phase}},
+                "taking over '{}': the last active instance left a failover before its fence, nothing was changed: "
+                "this instance fails over by itself if the master is dead",
+                cluster);
+    mine.operation.clear();
+    mine.phase.clear();
+  } else if (mine.operation == "failover" && !mine.operation_new_master.empty() && !mine.master.empty() &&
+             mine.awaiting_rejoin.count(mine.master) &&
+             (mine.phase == phase_name(FailoverPhase::recover_replicas) ||
+              mine.phase == phase_name(FailoverPhase::finish))) {
+    m_resume[cluster] = Resume{mine.phase == phase_name(FailoverPhase::finish) ? FailoverPhase::finish
+                                                                               : FailoverPhase::recover_replicas,
+                               mine.operation_new_master};
+    log_warning({{"CLUSTER", cluster}, {"EVENT", "takeover"}, {"PHASE", mine.phase}},
+                "taking over '{}': the last active instance promoted '{}' and stopped before phase '{}': this "
+                "instance finishes it once a fresh look at the servers confirms the promotion",
+                cluster, mine.operation_new_master, mine.phase);
+  }
+  if (!mine.operation.empty() && !m_resume.count(cluster)) {
     m_parked[cluster] = mine.phase;
     log_error({{"CLUSTER", cluster}, {"EVENT", "needs_operator"}, {"PHASE", mine.phase}},
               "taking over '{}': the last active instance left a {} in phase '{}': no automatic failover until an "
@@ -157,6 +187,44 @@ bool DaemonApp::write_state_to_etcd(const std::string& cluster) {
     return false;
   }
   return true;
+}
+
+void DaemonApp::resume_failover(const std::string& cluster) {
+  auto found = m_resume.find(cluster);
+  if (found == m_resume.end()) return;
+  const Resume resume = found->second;
+  m_resume.erase(found);
+  auto it = m_monitors.find(cluster);
+  if (it == m_monitors.end()) return;
+  ClusterMonitor& monitor = *it->second;
+  const ClusterConfig& config = monitor.config();
+  auto& state = m_states[cluster].state;
+  std::optional<std::size_t> old;
+  for (std::size_t i = 0; i < config.servers.size(); ++i)
+    if (config.servers[i].name == state.master) old = i;
+  auto park = [&](const std::string& why) {
+    m_parked[cluster] = state.phase;
+    log_error({{"CLUSTER", cluster}, {"EVENT", "needs_operator"}, {"PHASE", state.phase}},
+              "taking over '{}': the failover left in phase '{}' is not resumed ({}): no automatic failover until an "
+              "operator checks the servers (mhactl status, mhactl check) and runs mhactl failover --force",
+              cluster, state.phase, why);
+  };
+  if (!old) return park(fmt::format("the old master '{}' is not in the configuration", state.master));
+  if (state.maintenance) return park("the cluster is in maintenance");
+  if (m_operations->running(cluster)) return park("an operation is running");
+  if (m_stop_requested) return park("mhad is stopping");
+  FailoverRequest request;
+  request.resume_from = resume.phase;
+  request.resume_new_master = resume.new_master;
+  request.evidence = "resumed after a takeover";
+  request.master_last_seen = monitor.observations()[*old];
+  monitor.set_failover_running(true);
+  log_notice({{"CLUSTER", cluster}, {"EVENT", "failover_resume"}, {"OLD_MASTER", state.master},
+              {"NEW_MASTER", resume.new_master}, {"PHASE", state.phase}},
+             "failover of '{}' resuming in phase '{}' after a takeover: '{}' -> '{}'", cluster, state.phase,
+             state.master, resume.new_master);
+  start_failover_operation(*m_operations, m_seams, failover_config(cluster, config), *old, request,
+                           failover_callbacks(cluster, state.master, nullptr, config));
 }
 
 }  // namespace mha

@@ -188,6 +188,7 @@ void DaemonApp::on_operation_done(const std::string& cluster, const OperationRep
   auto& entry = m_states[cluster];
   entry.state.operation.clear();
   entry.state.phase.clear();
+  entry.state.operation_new_master.clear();
   if (report.result != OperationResult::refused) {
     FailoverRecord record;
     auto finished = std::chrono::system_clock::now();

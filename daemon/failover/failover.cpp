@@ -18,12 +18,27 @@ namespace mha::failover_detail {
 
 FailoverReport FailoverRun::run() {
   const auto started = m_clock.now();
-  bool ok = phase(FailoverPhase::check, [&] { return check(); }) &&
-            phase(FailoverPhase::fence, [&] { return fence(); }) &&
-            phase(FailoverPhase::recover_master, [&] { return recover_master(); }) &&
-            phase(FailoverPhase::recover_replicas, [&] { return recover_replicas(); }) &&
-            phase(FailoverPhase::finish, [&] { return finish(); });
-  (void)ok;
+  if (m_request.resume_from) {
+    // What another instance left after the promotion (failover_resume.cpp).
+    // It persisted a phase after recover_master, so it did make the new
+    // master writable: the report says so from the start, and every phase
+    // persisted from here on names it again.
+    m_report.old_master = m_dead < m_config.servers.size() ? name(m_dead) : "";
+    m_report.new_master = m_request.resume_new_master;
+    m_report.promoted = true;
+    if (*m_request.resume_from == FailoverPhase::recover_replicas)
+      (void)(phase(FailoverPhase::recover_replicas, [&] { return resume_check() && recover_replicas(); }) &&
+             phase(FailoverPhase::finish, [&] { return finish(); }));
+    else
+      (void)phase(FailoverPhase::finish, [&] { return resume_check() && finish(); });
+  } else {
+    bool ok = phase(FailoverPhase::check, [&] { return check(); }) &&
+              phase(FailoverPhase::fence, [&] { return fence(); }) &&
+              phase(FailoverPhase::recover_master, [&] { return recover_master(); }) &&
+              phase(FailoverPhase::recover_replicas, [&] { return recover_replicas(); }) &&
+              phase(FailoverPhase::finish, [&] { return finish(); });
+    (void)ok;
+  }
   m_sessions.close_all();
   m_report.duration_ms = ms_since(started);
   log_notice({{"CLUSTER", m_config.name}, {"OLD_MASTER", m_report.old_master}, {"NEW_MASTER", m_report.new_master},
@@ -37,7 +52,7 @@ FailoverReport FailoverRun::run() {
 template <typename Body>
 bool FailoverRun::phase(FailoverPhase p, Body&& body) {
   m_phase = p;
-  if (m_env.before_phase && !m_env.before_phase(p)) {
+  if (m_env.before_phase && !m_env.before_phase(p, m_report.promoted ? m_report.new_master : std::string())) {
     m_report.result = FailoverResult::needs_operator;
     m_report.refusal = fmt::format("stopped before phase {}{}", phase_name(p), stop_advice(p));
     m_report.phases.push_back(PhaseRecord{p, 0, false, "not started: stopped before it"});

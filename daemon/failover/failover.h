@@ -26,8 +26,17 @@
 //                    reported (completed_with_errors), never fatal.
 //   finish           a connection through the VIP must reach the new master
 //                    (else completed_with_errors), then the report.
-// Each phase calls env.before_phase(phase) first (the daemon persists the
-// phase there); false stops the failover before that phase (needs_operator).
+// Each phase calls env.before_phase(phase, new_master) first (the daemon
+// persists the phase there, and from recover_replicas on the server that was
+// made writable); false stops the failover before that phase (needs_operator).
+//
+// Resumed (request.resume_from, coordination = "etcd"): another instance ran
+// this failover up to a phase after the promotion and died. The new active
+// instance runs only what is left, recover_replicas and/or finish, after a
+// fresh look at every server shows what the promotion left behind: the named
+// new master writable and replicating from nobody, every other live server
+// read-only (resume_blocker in failover_resume.h). Anything else stops it
+// before any change (needs_operator).
 //
 // Invariant: only the chosen new master is ever made writable, and only in
 // recover_master, after fence succeeded.
@@ -82,6 +91,10 @@ struct FailoverRequest {
   // The monitor's last observation of the master (flavor, GTIDs, settings,
   // semi-sync status). Optional: without it the master is only "unreachable".
   std::optional<ServerObservation> master_last_seen;
+  // Resuming (see above): the phase the last holder persisted, recover_replicas
+  // or finish, and the server it made writable.
+  std::optional<FailoverPhase> resume_from;
+  std::string resume_new_master;
 };
 
 struct FailoverEnv {
@@ -105,7 +118,8 @@ struct FailoverEnv {
   // event: "started", "finished" (detail: duration_ms, ok, detail), "note".
   std::function<void(FailoverPhase, const std::string& event, const nlohmann::json& detail)> progress;
   // Persists the phase BEFORE it starts; false stops there (needs_operator).
-  std::function<bool(FailoverPhase)> before_phase;
+  // new_master: the server made writable, "" until the promotion.
+  std::function<bool(FailoverPhase, const std::string& new_master)> before_phase;
   // Catch-up and relay-log waits on the new master and the most advanced
   // replica (never unbounded, unlike MHA).
   std::chrono::milliseconds wait_timeout{60000};

@@ -143,6 +143,11 @@ class FailoverRun {
   // --force accepts the risk.
   bool data_loss_gate();
 
+  // --- resuming after a takeover (failover_resume.cpp) ---------------------
+  // A fresh look at every server; the new master named by the request must
+  // be the only writable one (resume_blocker), else needs_operator.
+  bool resume_check();
+
   // --- phase 4, recover_replicas (failover_recover_replicas.cpp) ----------
   struct Outcome {
     std::size_t server = 0;

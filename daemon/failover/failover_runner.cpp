@@ -39,8 +39,9 @@ bool start_failover_operation(OperationRunner& runner, const Seams& seams, const
                                                           const nlohmann::json& detail) {
       loop.post([progress, phase, event, detail] { progress(phase, event, detail); });
     };
-    env.before_phase = [&loop, persist = callbacks.persist_phase](FailoverPhase phase) {
-      if (!run_on_loop_and_wait(loop, [persist, phase] { return persist(phase); })) return false;
+    env.before_phase = [&loop, persist = callbacks.persist_phase](FailoverPhase phase, const std::string& new_master) {
+      if (!run_on_loop_and_wait(loop, [persist, phase, new_master] { return persist(phase, new_master); }))
+        return false;
       failpoint_before_phase("failover", phase_name(phase));
       return true;
     };

@@ -16,7 +16,8 @@
 namespace mha {
 
 struct FailoverCallbacks {
-  std::function<bool(FailoverPhase)> persist_phase;  // on the loop
+  // On the loop. new_master: the server made writable, "" before promotion.
+  std::function<bool(FailoverPhase, const std::string& new_master)> persist_phase;
   std::function<void(FailoverPhase, const std::string& event, const nlohmann::json& detail)> progress;  // on the loop
   std::function<void(const FailoverReport&)> done;  // on the loop
 };

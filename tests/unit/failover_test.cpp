@@ -581,7 +581,7 @@ TEST_CASE("failover stops before a phase when it cannot be persisted", "[failove
   auto stop_at = GENERATE(FailoverPhase::check, FailoverPhase::fence, FailoverPhase::recover_master,
                           FailoverPhase::recover_replicas, FailoverPhase::finish);
   Fixture fx(kind);
-  fx.env.before_phase = [&](FailoverPhase p) { return p != stop_at; };
+  fx.env.before_phase = [&](FailoverPhase p, const std::string&) { return p != stop_at; };
   auto report = fx.run();
   INFO(report.text());
   CHECK(report.result == FailoverResult::needs_operator);
