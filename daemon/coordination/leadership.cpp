@@ -286,6 +286,15 @@ std::chrono::milliseconds Leadership::held_for(const std::string& cluster, MonoT
   return std::chrono::duration_cast<Ms>(m_held_until - now);
 }
 
+std::optional<MonoTime> Leadership::held_until(const std::string& cluster, std::int64_t token, MonoTime now) const {
+  std::lock_guard lock(m_mutex);
+  auto it = m_clusters.find(cluster);
+  if (it == m_clusters.end() || it->second.view.role != LeaderRole::active || token == 0 ||
+      it->second.view.token != token || m_lease == 0 || now >= m_held_until)
+    return std::nullopt;
+  return m_held_until;
+}
+
 std::optional<std::string> Leadership::take_adopted_state(const std::string& cluster) {
   std::lock_guard lock(m_mutex);
   auto it = m_clusters.find(cluster);

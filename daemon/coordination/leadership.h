@@ -94,6 +94,11 @@ class Leadership {
   bool may_act(const std::string& cluster, MonoTime now) const;
   // The time left on the lease for a changing step (0 when not acting).
   std::chrono::milliseconds held_for(const std::string& cluster, MonoTime now) const;
+  // Up to when the lease is surely held for `cluster` under fencing token
+  // `token` (the one an operation started with), or nullopt when it is not
+  // at `now`: not active, deposed, another token, the lease lost or past
+  // its known-held time. Any thread (an operation's: LeaseDeadline).
+  std::optional<MonoTime> held_until(const std::string& cluster, std::int64_t token, MonoTime now) const;
   std::optional<std::string> take_adopted_state(const std::string& cluster);
   // Puts the cluster's state JSON in etcd if we still hold the leader key
   // (compare create_revision == token). On a failed compare this instance

@@ -110,6 +110,29 @@ void FailoverRun::step(std::string text) {
   m_report.steps.push_back(std::move(text));
 }
 
+std::optional<milliseconds> FailoverRun::under_lease(std::string_view what, milliseconds wanted) {
+  auto budget = m_env.lease.budget(wanted, m_clock.now(), what);
+  if (budget) return *budget;
+  stop(FailoverResult::needs_operator,
+       fmt::format("{}; this instance stopped in phase {}{}", budget.error().message, phase_name(m_phase),
+                   m_report.promoted ? fmt::format(" after promoting '{}'", m_report.new_master)
+                                     : std::string(", nothing promoted")));
+  return std::nullopt;
+}
+
+Result<void> FailoverRun::wait_gtids_under_lease(std::size_t i, const std::string& gtids, milliseconds total) {
+  auto s = session(i);
+  if (!s) return s.error();
+  SqlSession& sql = **s;
+  const bool sliced = m_env.lease.bounded();
+  return m_env.lease.wait(total, k_lease_wait_slice, m_env.poll_interval, m_clock,
+                          fmt::format("waiting for '{}' to execute {}", name(i), gtids), [&](milliseconds slice) {
+                            // Whole seconds, rounded down: never past the lease.
+                            return wait_for_gtids(sql, flavor(i), gtids,
+                                                  sliced ? std::chrono::floor<std::chrono::seconds>(slice) : slice);
+                          });
+}
+
 void FailoverRun::note(std::string text) {
   text = clean(std::move(text));
   log_warning({{"CLUSTER", m_config.name}, {"PHASE", std::string(phase_name(m_phase))}}, "{}", text);

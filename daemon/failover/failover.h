@@ -47,6 +47,7 @@
 #include "common/topology.h"
 #include "daemon/failover/binlog_salvage.h"
 #include "daemon/failover/vip.h"
+#include "daemon/operations/lease_deadline.h"
 #include "daemon/operations/operation_clock.h"
 #include "daemon/remote_shell.h"
 #include "daemon/tcp_probe.h"
@@ -105,6 +106,10 @@ struct FailoverEnv {
   std::function<TcpState(const std::string&, std::uint16_t, std::chrono::milliseconds)> tcp_probe;
   // Waits and polls take time from here (a fake in unit tests).
   OperationClock* clock = &real_operation_clock();
+  // coordination = "etcd": every changing step starts only while the lease
+  // is surely held and waits no later than that (lease_deadline.h); a long
+  // wait runs in slices. Default: no lease, no cap.
+  LeaseDeadline lease;
   std::function<std::unique_ptr<RemoteShell>(const ServerConfig&)> make_shell;
   Vip* vip = nullptr;  // null: no VIP configured
   std::function<SalvageResult(RemoteShell&, const SalvageRequest&)> salvage;

@@ -24,10 +24,15 @@ bool FailoverRun::fence() {
   // A frozen mysqld is killed while the IO threads stop (both must be done
   // before anything is promoted; neither needs the other).
   const ServerConfig& old = server(m_dead);
+  // Every change below starts only under the lease (coordination = "etcd").
+  if (!under_lease("stopping the replicas' IO threads")) return false;
   std::optional<std::string> early_kill;
   std::thread killer;
-  if (m_request.master_frozen && !m_env.shutdown && m_ssh_reachable && !m_request.master_pids.empty())
-    killer = std::thread([&] { early_kill = kill_frozen(old); });
+  if (m_request.master_frozen && !m_env.shutdown && m_ssh_reachable && !m_request.master_pids.empty()) {
+    auto kill_limit = under_lease("killing the frozen mysqld", m_env.kill_timeout + std::chrono::seconds(2));
+    if (!kill_limit) return false;
+    killer = std::thread([&, budget = *kill_limit] { early_kill = kill_frozen(old, budget); });
+  }
   // Meanwhile the VIP's SSH logins to the new master's host (and the old
   // one's, when it answers): recover_master then moves the VIP in two
   // commands instead of two logins.
@@ -58,12 +63,22 @@ bool FailoverRun::fence() {
               if (std::uint64_t id = std::strtoull(row[0]->c_str(), nullptr, 10); id != 0) ids.push_back(id);
       return ids;
     };
+    const std::string what = fmt::format("stopping the IO thread on '{}'", name(i));
     auto ids = io_threads();
+    auto budget = m_env.lease.budget(k_io_thread_exit_wait, m_clock.now(), what);
+    if (!budget) {
+      stopped[k] = budget.error();
+      return;
+    }
     for (auto id : ids) (void)execute(i, Flavor::kill_connection_sql(id));
-    const auto until = m_clock.now() + k_io_thread_exit_wait;
+    const auto until = m_clock.now() + *budget;
     while (!ids.empty() && m_clock.now() < until) {
       m_clock.sleep_for(k_io_thread_exit_poll);
       ids = io_threads();
+    }
+    if (auto b = m_env.lease.budget(milliseconds(0), m_clock.now(), what); !b) {
+      stopped[k] = b.error();
+      return;
     }
     stopped[k] = execute(i, flavor(i).stop_io_thread_sql());
   });
@@ -81,6 +96,7 @@ bool FailoverRun::fence() {
       continue;
     }
     std::string what = fmt::format("cannot stop the IO thread on '{}': {}", name(i), r.error().message);
+    if (r.error().code == Errc::not_active) return stop(FailoverResult::needs_operator, what + "; nothing was promoted");
     if (server(i).ignore_fail && i != *m_new) {
       note(what + " (ignore_fail: left out)");
       continue;
@@ -100,6 +116,7 @@ bool FailoverRun::fence() {
     step(fmt::format("The VIP stays on {} until the new master takes writes (its mysqld is {}).", address(old),
                      m_request.master_frozen ? "killed below" : "gone"));
   } else if (m_env.vip) {
+    if (!under_lease("taking the VIP off the old master")) return false;
     VipOutcome v = m_env.vip->release(old, m_ssh_reachable);
     vip_off = v.ok && !v.warning;
     if (!v.ok && !v.warning)
@@ -114,6 +131,7 @@ bool FailoverRun::fence() {
   }
 
   if (m_env.shutdown) {
+    if (!under_lease("shutdown_script")) return false;
     ScriptResult s = m_env.shutdown(old, m_ssh_reachable);
     if (s.started && !s.timed_out && s.signal == 0 && s.exit_code == 0) {
       m_powered_off = true;
@@ -159,7 +177,15 @@ bool FailoverRun::fence() {
                   fmt::format("cannot fence the frozen master: no mysqld pid known on '{}' — kill it or power it "
                               "off, then mhactl failover",
                               old.name));
-    if (auto why = early_kill ? *early_kill : kill_frozen(old); !why.empty())
+    std::string why;
+    if (early_kill) {
+      why = *early_kill;
+    } else {
+      auto limit = under_lease("killing the frozen mysqld", m_env.kill_timeout + std::chrono::seconds(2));
+      if (!limit) return false;
+      why = kill_frozen(old, *limit);
+    }
+    if (!why.empty())
       return stop(FailoverResult::needs_operator,
                   fmt::format("cannot fence the frozen master: {} — kill it or power it off, then mhactl failover",
                               why));
@@ -170,15 +196,19 @@ bool FailoverRun::fence() {
 
 // "" when every pid is gone, else why not. One remote command kills and
 // waits (kill_command.h).
-std::string FailoverRun::kill_frozen(const ServerConfig& old) {
+std::string FailoverRun::kill_frozen(const ServerConfig& old, milliseconds limit) {
   std::shared_ptr<RemoteShell> shell = master_shell();
   if (!shell) return fmt::format("no SSH session to '{}'", old.name);
   // mysqld runs as another user: a non-root ssh_user needs sudo (as for the VIP).
   const bool sudo = !old.ssh_user.empty() && old.ssh_user != "root";
-  auto r = shell->run(kill_and_wait_command(m_request.master_pids, sudo, m_env.kill_timeout),
-                      m_env.kill_timeout + std::chrono::seconds(2));
+  // The remote wait leaves the SSH round trip room within `limit`: 2 s of
+  // it without a lease (as before), a quarter of a lease's budget with one.
+  limit = std::min(limit, m_env.kill_timeout + std::chrono::seconds(2));
+  const milliseconds wait =
+      std::min(m_env.kill_timeout, limit - std::min<milliseconds>(std::chrono::seconds(2), limit / 4));
+  auto r = shell->run(kill_and_wait_command(m_request.master_pids, sudo, wait), limit);
   if (!r) return fmt::format("kill -9 on '{}': {}", old.name, r.error().message);
-  return kill_outcome(*r, old.name, m_env.kill_timeout);
+  return kill_outcome(*r, old.name, wait);
 }
 
 }  // namespace mha::failover_detail

@@ -29,12 +29,16 @@ bool FailoverRun::recover_master() {
   salvage(received);
   if (!data_loss_gate()) return false;
 
+  // From here on every change starts only under the lease (coordination =
+  // "etcd"), and every wait is sliced within it.
   // A SQL thread stopped without an error is started (MHA does the same).
   for (std::size_t i : std::set<std::size_t>{n, latest})
-    if (m_obs[i].replica && !m_obs[i].replica->sql_running)
+    if (m_obs[i].replica && !m_obs[i].replica->sql_running) {
+      if (!under_lease(fmt::format("starting the SQL thread on '{}'", name(i)))) return false;
       if (auto r = execute(i, flavor(i).start_sql_thread_sql()); !r)
         return stop(FailoverResult::failed, fmt::format("cannot start the SQL thread on '{}': {}; nothing was promoted",
                                                         name(i), r.error().message));
+    }
 
   if (n != latest) {
     if (auto r = wait_applied(latest, received); !r)
@@ -42,12 +46,14 @@ bool FailoverRun::recover_master() {
                   fmt::format("the most advanced replica '{}' did not apply its relay log: {}; nothing was promoted",
                               name(latest), r.error().message));
     const Flavor& f = flavor(n);
+    if (!under_lease(fmt::format("catching '{}' up from '{}'", name(n), name(latest)))) return false;
     auto caught_up = [&]() -> Result<void> {
       if (auto r = execute(n, f.stop_replica_sql()); !r) return r.error().with_context("STOP");
       if (auto r = execute(n, f.change_master_sql(source_for(n, latest))); !r)
         return r.error().with_context("CHANGE MASTER to '{}'", name(latest));
       if (auto r = execute(n, f.start_replica_sql()); !r) return r.error().with_context("START");
       if (auto r = wait_applied(n, received); !r) return r;
+      if (auto b = m_env.lease.budget(milliseconds(0), m_clock.now(), "STOP after the catch-up"); !b) return b.error();
       if (auto r = execute(n, f.stop_replica_sql()); !r) return r.error().with_context("STOP");
       return {};
     }();
@@ -61,6 +67,7 @@ bool FailoverRun::recover_master() {
     if (auto r = wait_applied(n, received); !r)
       return stop(FailoverResult::failed, fmt::format("'{}' did not apply its relay log: {}; nothing was promoted",
                                                       name(n), r.error().message));
+    if (!under_lease(fmt::format("stopping replication on '{}'", name(n)))) return false;
     if (auto r = execute(n, flavor(n).stop_replica_sql()); !r)
       return stop(FailoverResult::failed,
                   fmt::format("cannot stop replication on '{}': {}; nothing was promoted", name(n), r.error().message));
@@ -75,6 +82,8 @@ bool FailoverRun::recover_master() {
     } else {
       // MySQL's super_read_only stops even the SUPER user the events are
       // applied as; MHA lowers it to plain read_only around the apply.
+      auto apply_budget = under_lease(fmt::format("applying the salvaged events to '{}'", name(n)), m_env.wait_timeout);
+      if (!apply_budget) return false;
       if (const std::string relax = flavor(n).admin_writes_sql(); !relax.empty())
         if (auto r = execute(n, relax); !r)
           return stop(FailoverResult::needs_operator,
@@ -83,7 +92,7 @@ bool FailoverRun::recover_master() {
                                   name(n), r.error().message));
       const ServerConfig& s = server(n);
       auto r = m_env.apply_salvaged(m_salvaged_sql, s.ip.empty() ? s.host : s.ip, s.port, m_config.user,
-                                    m_config.password.reveal(), m_env.wait_timeout);
+                                    m_config.password.reveal(), *apply_budget);
       if (!r)
         return stop(FailoverResult::needs_operator,
                     fmt::format("applying the {} transactions salvaged from '{}' to '{}' failed: {}. '{}' is caught "
@@ -99,6 +108,7 @@ bool FailoverRun::recover_master() {
   // Promote. Forget the dead master before taking writes: a writable
   // server that still has a replication config would start replicating
   // from the old master after a restart.
+  if (!under_lease(fmt::format("promoting '{}'", name(n)))) return false;
   if (server(n).skip_reset_slave) {
     note(fmt::format("skip_reset_slave is set on '{}': its replication config is kept", name(n)));
   } else if (auto r = execute(n, flavor(n).reset_replica_all_sql()); !r) {
@@ -109,6 +119,9 @@ bool FailoverRun::recover_master() {
     step(fmt::format("{}: Resetting slave info succeeded.", address(server(n))));
   }
   if (!fence_old_master_if_back()) return false;
+  // The one step that makes a second writer possible: never on a lease
+  // that is not surely held.
+  if (!under_lease(fmt::format("making '{}' writable", name(n)))) return false;
   if (auto r = execute(n, flavor(n).unfence_writes_sql()); !r)
     return stop(FailoverResult::failed, fmt::format("cannot make '{}' writable: {}; it is caught up but read-only",
                                                     name(n), r.error().message));
@@ -124,6 +137,7 @@ bool FailoverRun::recover_master() {
     else note(fmt::format("cannot read the GTIDs of '{}': replicas will not be waited for", name(n)));
   }
 
+  if (m_env.vip && !under_lease(fmt::format("moving the VIP to '{}'", name(n)))) return false;
   move_vip();
   m_phase_detail = fmt::format("'{}' promoted{}", name(n),
                                m_new_master_gtids.empty() ? "" : " at " + m_new_master_gtids);
@@ -195,9 +209,7 @@ bool FailoverRun::fence_old_master_if_back() {
 }
 
 Result<void> FailoverRun::wait_applied(std::size_t i, const std::string& gtids) {
-  auto s = session(i);
-  if (!s) return s.error();
-  return wait_for_gtids(**s, flavor(i), gtids, m_env.wait_timeout);
+  return wait_gtids_under_lease(i, gtids, m_env.wait_timeout);
 }
 
 // Reads what the dead master has past `received` from its binlog, or

@@ -47,9 +47,20 @@ bool FailoverRun::recover_replicas() {
 std::string FailoverRun::recover_replica(std::size_t i) {
   auto s = session(i);
   if (!s) return s.error().message;
-  const RepointTimeouts timeouts{m_env.replica_timeout, m_env.poll_interval};
-  if (auto r = repoint(**s, flavor(i), source_for(i, *m_new), m_new_master_gtids, timeouts, m_clock); !r)
+  // Under the lease: the repoint starts only while it is surely held and
+  // waits for the threads no later than that; the wait for the new
+  // master's GTIDs runs in lease slices after it.
+  auto budget = m_env.lease.budget(m_env.replica_timeout, m_clock.now(), fmt::format("repointing '{}'", name(i)));
+  if (!budget) return budget.error().message;
+  const RepointTimeouts timeouts{*budget, m_env.poll_interval};
+  const bool sliced = m_env.lease.bounded();
+  if (auto r = repoint(**s, flavor(i), source_for(i, *m_new), sliced ? std::string() : m_new_master_gtids, timeouts,
+                       m_clock);
+      !r)
     return r.error().message;
+  if (sliced)
+    if (auto r = wait_gtids_under_lease(i, m_new_master_gtids, m_env.replica_timeout); !r)
+      return r.error().with_context("waiting for the new master's GTIDs").message;
   return "";
 }
 

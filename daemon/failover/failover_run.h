@@ -36,6 +36,11 @@ constexpr milliseconds k_dead_master_tcp_look{200};
 constexpr milliseconds k_io_thread_exit_wait{1000};
 constexpr milliseconds k_io_thread_exit_poll{10};
 
+// Under an etcd lease a server-side wait runs in slices of whole seconds
+// (MASTER_GTID_WAIT / WAIT_FOR_EXECUTED_GTID_SET take seconds), each within
+// the lease's known-held time.
+constexpr milliseconds k_lease_wait_slice{1000};
+
 inline std::string address(const ServerConfig& server) { return server_address(server); }
 
 inline bool variable_off(const ServerObservation& obs, std::string_view name) {
@@ -83,6 +88,14 @@ class FailoverRun {
 
   void step(std::string text);
 
+  // The time a changing step may take under the lease (`wanted` without
+  // coordination), or nullopt after stopping the failover (needs_operator):
+  // the lease is not surely held, so the step must not start.
+  std::optional<milliseconds> under_lease(std::string_view what, milliseconds wanted = milliseconds(0));
+  // A server-side wait for `gtids` on server i, at most `total`, in lease
+  // slices (LeaseDeadline::wait).
+  Result<void> wait_gtids_under_lease(std::size_t i, const std::string& gtids, milliseconds total);
+
   void note(std::string text);
 
   Result<SqlSession*> session(std::size_t i) { return m_sessions.session(i); }
@@ -114,8 +127,9 @@ class FailoverRun {
   // --- phase 2, fence (failover_fence.cpp) ---------------------------------
   bool fence();
 
-  // "" when every pid is gone, else why not.
-  std::string kill_frozen(const ServerConfig& old);
+  // "" when every pid is gone, else why not; the kill and its wait take
+  // at most `limit` (the lease's budget).
+  std::string kill_frozen(const ServerConfig& old, milliseconds limit);
 
   // --- phase 3, recover_master (failover_recover_master.cpp) --------------
   bool recover_master();

@@ -27,6 +27,7 @@ bool start_failover_operation(OperationRunner& runner, const Seams& seams, const
     FailoverEnv env;
     env.make_sql = seams.make_sql;
     env.tcp_probe = seams.tcp_probe;
+    env.lease = callbacks.lease;
     env.make_shell = shell_for;
     env.vip = vip.get();
     env.salvage = [](RemoteShell& shell, const SalvageRequest& r) { return salvage_binlog(shell, r); };

@@ -20,6 +20,7 @@ struct FailoverCallbacks {
   std::function<bool(FailoverPhase, const std::string& new_master)> persist_phase;
   std::function<void(FailoverPhase, const std::string& event, const nlohmann::json& detail)> progress;  // on the loop
   std::function<void(const FailoverReport&)> done;  // on the loop
+  LeaseDeadline lease;  // coordination = "etcd": the lease this failover runs under
 };
 
 // False when an operation of the cluster is already running.

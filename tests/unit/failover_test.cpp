@@ -791,3 +791,67 @@ TEST_CASE("failover of a vanished host that nothing fenced: on_unfenced_master d
     CHECK(fx.run().result == FailoverResult::completed);
   }
 }
+
+// coordination = "etcd": the failover runs under a lease (lease_deadline.h).
+// Here the lease is surely held for 1.5 s from any moment, except in the
+// phase named `lose_at`, where it is not surely held at all (a renewal
+// failed long enough, or the instance was deposed).
+TEST_CASE("failover under an etcd lease: each wait fits in the lease; no change starts once it is not surely held",
+          "[failover][lease]") {
+  Fixture fx(FlavorKind::mariadb);
+  const Flavor f = fx.flavor();
+  std::string lose_at;
+  fx.env.lease = LeaseDeadline([&](MonoTime now) -> std::optional<MonoTime> {
+    std::lock_guard lock(fx.cluster.mutex);
+    if (fx.cluster.phase == lose_at) return std::nullopt;
+    return now + 1500ms;
+  });
+  auto no_changes = [&](const std::string& phase) {
+    for (const char* name : {"master", "slave1", "slave2"}) CHECK(fx.cluster.actions(name, phase).empty());
+  };
+
+  SECTION("held throughout: the same failover, the relay-log wait in a 1 s slice (the lease's 1.5 s, rounded down)") {
+    auto report = fx.run();
+    INFO(report.text());
+    CHECK(report.result == FailoverResult::completed);
+    CHECK(fx.cluster.actions("slave1", "recover_master") ==
+          Strings{fx.wait(120, 1), f.stop_replica_sql(), f.reset_replica_all_sql(), "SET GLOBAL read_only=0"});
+    CHECK(fx.cluster.actions("slave2", "recover_replicas") ==
+          Strings{f.stop_replica_sql(), fx.change_to("slave1"), f.start_replica_sql(), fx.wait(120, 1)});
+  }
+  SECTION("lost before the fence: no IO thread stopped, nothing promoted") {
+    lose_at = "fence";
+    auto report = fx.run();
+    INFO(report.text());
+    CHECK(report.result == FailoverResult::needs_operator);
+    CHECK(report.refusal ==
+          "the etcd lease is not surely held any more: 'stopping the replicas' IO threads' not started (another mhad "
+          "may act now); this instance stopped in phase fence, nothing promoted");
+    no_changes("fence");
+    no_changes("recover_master");
+    CHECK_FALSE(fx.anyone_unfenced());
+  }
+  SECTION("lost in recover_master: neither the relay-log wait nor the promotion starts") {
+    lose_at = "recover_master";
+    auto report = fx.run();
+    INFO(report.text());
+    CHECK(report.result != FailoverResult::completed);
+    CHECK_FALSE(report.promoted);
+    CHECK(report.refusal.find("the etcd lease is not surely held any more") != std::string::npos);
+    no_changes("recover_master");
+    CHECK_FALSE(fx.anyone_unfenced());
+    CHECK(phase_names(report) == Strings{"check", "fence", "recover_master"});
+  }
+  SECTION("lost in recover_replicas: the other replica is not repointed, and the report says why") {
+    lose_at = "recover_replicas";
+    auto report = fx.run();
+    INFO(report.text());
+    CHECK(report.promoted);
+    CHECK(report.result == FailoverResult::completed_with_errors);
+    REQUIRE(report.failed_replicas.size() == 1);
+    CHECK(report.failed_replicas[0].rfind("slave2: the etcd lease is not surely held any more: 'repointing 'slave2'' "
+                                          "not started",
+                                          0) == 0);
+    CHECK(fx.cluster.actions("slave2", "recover_replicas").empty());
+  }
+}

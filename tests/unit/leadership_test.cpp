@@ -211,3 +211,34 @@ TEST_CASE("leadership: no quorum (etcd unreachable for everyone): nobody acts, a
   fx.run(5s);
   CHECK(fx.active_count() == 1);
 }
+
+TEST_CASE("leadership: held_until, the lease deadline of an operation's steps, ends with the lease and the token",
+          "[leadership][lease]") {
+  Fixture fx;
+  auto& a = fx.add("mha1");
+  auto& b = fx.add("mha2");
+  fx.run(2s);
+  REQUIRE(a.lead.may_act("app1", fx.store->now));
+  const std::int64_t token = a.lead.view("app1").token;
+  auto until = a.lead.held_until("app1", token, fx.store->now);
+  REQUIRE(until);
+  // Never more than TTL − margin ahead, and renewed with the lease.
+  CHECK(*until > fx.store->now);
+  CHECK(*until - fx.store->now <= fx.timing.ttl - fx.timing.margin);
+  CHECK_FALSE(b.lead.held_until("app1", b.lead.view("app1").token, fx.store->now));  // the standby
+  CHECK_FALSE(a.lead.held_until("app1", token + 1, fx.store->now));                 // another token
+  CHECK_FALSE(a.lead.held_until("app1", token, *until));                            // at the deadline itself
+  // Cut off from etcd: the deadline stops moving, and passes before b can win.
+  a.etcd.unreachable = true;
+  a.writer.unreachable = true;
+  const MonoTime last = *a.lead.held_until("app1", token, fx.store->now);
+  std::optional<MonoTime> b_active;
+  for (int i = 0; i < 200 && !b_active; ++i) {
+    fx.run(50ms);
+    if (auto u = a.lead.held_until("app1", token, fx.store->now)) CHECK(*u == last);
+    if (b.lead.may_act("app1", fx.store->now)) b_active = fx.store->now;
+  }
+  REQUIRE(b_active);
+  CHECK(last < *b_active);
+  CHECK_FALSE(a.lead.held_until("app1", token, fx.store->now));
+}
