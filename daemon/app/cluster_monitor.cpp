@@ -199,7 +199,7 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
   auto previous = std::make_shared<ServerObservation>(slot.observation);
   bool refresh_inventory = !extra && ++slot.cycles_since_inventory >= k_inventory_every_cycles;
   if (refresh_inventory) slot.cycles_since_inventory = 0;
-  bool heartbeat = m_config.ping_type == PingType::insert && m_master == index;
+  bool heartbeat = m_config.ping_type == PingType::insert && m_master == index && m_writes_allowed;
   auto probe = m_seams.tcp_probe;
   CheckDelayStats* delays = extra ? nullptr : m_delays;
   m_pool.submit([weak, index, endpoint = std::move(endpoint), session = std::move(slot.session), previous,

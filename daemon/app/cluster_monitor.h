@@ -81,6 +81,10 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   // topology differences are not logged: mid-failover the replicas point at
   // each other for a while, which must not make a replica "the master".
   void set_failover_running(bool running) { m_failover_running = running; }
+  // coordination = "etcd": a standby's checks only read (issue 12), so its
+  // INSERT ping (ping_type = "insert") is a SELECT ping until it is the
+  // active instance again. Default true: one mhad, as always.
+  void set_writes_allowed(bool allowed) { m_writes_allowed = allowed; }
   // Hands the kept SSH session to server `index`'s host to the failover (a
   // command on it costs milliseconds, a fresh login ~150-400 ms), or null if
   // a job is using it. The monitor gets a fresh one back with return_shell(),
@@ -155,6 +159,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   MonoTime m_script_started{};
   bool m_running = false;
   bool m_failover_running = false;
+  bool m_writes_allowed = true;
   MonoTime m_master_set_at{};  // set_master(): older observations cannot re-derive the master
   unsigned m_cycle = 0;
 };

@@ -174,6 +174,9 @@ void DaemonApp::start_monitors() {
     // the master (and start a second failover) while the first one runs. The
     // operation's end clears this on whichever monitor is current.
     if (m_operations && m_operations->running(name)) monitor->set_failover_running(true);
+    // A standby's checks only read: under etcd nobody writes the INSERT
+    // ping's row until it acts (update_eligibility keeps this current).
+    monitor->set_writes_allowed(acting(name));
     monitor->start();
     m_monitors[cluster.name] = monitor;
   }

@@ -72,6 +72,8 @@ void DaemonApp::update_eligibility() {
     bool any_answer = false;
     for (const auto& obs : monitor->observations()) any_answer = any_answer || (obs.checked && obs.reachable);
     m_coordinator->leadership().set_eligible(name, any_answer);
+    // Only the active instance may write (the INSERT ping's heartbeat row).
+    monitor->set_writes_allowed(acting(name));
   }
 }
 
@@ -79,6 +81,7 @@ void DaemonApp::on_coordination_change() {
   if (!m_coordinator) return;
   for (const auto& [name, monitor] : m_monitors) {
     const LeadershipView view = m_coordinator->leadership().view(name);
+    monitor->set_writes_allowed(false);  // again below once acting is confirmed
     if (view.role != LeaderRole::active || view.token == 0) {
       m_acting_seen.erase(name);
       if (m_adopted.erase(name))
@@ -99,6 +102,7 @@ void DaemonApp::on_coordination_change() {
     // back): a master that died while nobody could act has its verdict
     // already, and no new verdict will come to start the failover.
     const bool now_acting = acting(name);
+    monitor->set_writes_allowed(now_acting);
     if (!now_acting) {
       m_acting_seen.erase(name);
       continue;

@@ -288,3 +288,46 @@ TEST_CASE("the active mhad is cut off from etcd (its one member frozen) while th
   CHECK(cut_off.log().find("failover of 'sandbox' starting") == std::string::npos);
   CHECK(last_failover(cut_off.status()).is_null());
 }
+
+TEST_CASE("ping_type = insert on etcd: a standby's checks only read; once active it writes the heartbeat row",
+          "[integration][etcd]") {
+  FreshSandboxAfter rebuild;
+  EtcdSandbox etcd;
+  // mha1 (SELECT ping) is the active one; mha2, the standby, has ping_type =
+  // "insert": any heartbeat row written while mha1 is active is mha2's.
+  Instances mhad;
+  mhad.by_name["mha1"] = std::make_unique<Mhad>(etcd_config_dir("mha1", etcd));
+  REQUIRE(mhad.by_name["mha1"]->start());
+  REQUIRE(wait_for_one_active(mhad.all(), 20s) == "mha1");
+  const std::string dir2 = etcd_config_dir("mha2", etcd);
+  REQUIRE(run("sed -i 's/^ping_interval = .*/&\\nping_type = \"insert\"/' '" + dir2 + "/clusters.d/sandbox.toml'")
+              .exit_code == 0);
+  REQUIRE(run("grep -q '^ping_type = \"insert\"' '" + dir2 + "/clusters.d/sandbox.toml'").exit_code == 0);
+  mhad.by_name["mha2"] = std::make_unique<Mhad>(dir2);
+  Mhad& standby = *mhad.by_name["mha2"];
+  REQUIRE(standby.start());
+  REQUIRE(wait_for_one_active(mhad.all(), 10s) == "mha1");
+  INFO(mhad.logs());
+  // The row's time, "none" while there is no row (or no table: it is
+  // created at the first write).
+  auto beat = [] {
+    if (sandbox_sql(0, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='mhad' AND "
+                       "TABLE_NAME='heartbeat'") == "0")
+      return std::string("none");
+    return sandbox_sql(0, "SELECT IFNULL(MAX(ts), 'none') FROM mhad.heartbeat");
+  };
+  const std::string before = beat();
+  // Three of the standby's check cycles (ping_interval 2 s), each one live.
+  std::this_thread::sleep_for(6s);
+  auto s = standby.status();
+  REQUIRE(s.is_object());
+  CHECK(s["clusters"][0]["master"] == "master");
+  CHECK(coordination_of(standby).value("role", "") == "standby");
+  CHECK(beat() == before);
+
+  // Active now: its INSERT ping writes (a control: the standby really had
+  // the insert ping configured).
+  mhad.by_name["mha1"]->signal(SIGKILL);
+  REQUIRE(wait_until(10s, [&] { return single_active({&standby}) == "mha2"; }));
+  CHECK(wait_until(10s, [&] { return beat() != before; }));
+}

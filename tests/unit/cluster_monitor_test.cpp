@@ -271,3 +271,34 @@ TEST_CASE("monitor: a lent SSH session is given back by server name; a name no l
     CHECK(shells_made == at_start);
   }
 }
+
+TEST_CASE("monitor: with ping_type = insert, a standby's checks only read; the active one writes the heartbeat",
+          "[monitor]") {
+  MonitorFixture fx;
+  fx.cluster.config.ping_type = PingType::insert;
+  auto heartbeats = [&] {
+    std::lock_guard lock(fx.cluster.mutex);
+    int n = 0;
+    for (const auto& e : fx.cluster.server("master").log)
+      if (e.sql == Flavor::heartbeat_write_sql()) ++n;
+    return n;
+  };
+  auto writes_anywhere = [&] {
+    std::lock_guard lock(fx.cluster.mutex);
+    int n = 0;
+    for (const auto& s : fx.cluster.servers)
+      for (const auto& e : s.log)
+        if (e.sql.rfind("INSERT", 0) == 0 || e.sql.rfind("CREATE", 0) == 0) ++n;
+    return n;
+  };
+  fx.start();
+  fx.monitor->set_writes_allowed(false);  // a standby (coordination = "etcd")
+  fx.run_until([&] { return false; }, 600ms);
+  REQUIRE(fx.monitor->master() == std::optional<std::size_t>(0));
+  CHECK(writes_anywhere() == 0);
+  CHECK(fx.verdicts.empty());  // the master is still checked (SELECT), and healthy
+
+  fx.monitor->set_writes_allowed(true);  // it became the active instance
+  fx.run_until([&] { return heartbeats() >= 2; }, 1s);
+  CHECK(heartbeats() >= 2);
+}
