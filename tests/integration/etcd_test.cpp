@@ -3,7 +3,10 @@
 // ping_interval is 2 s, so a takeover must come within 4 s.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <map>
 #include <memory>
@@ -330,4 +333,95 @@ TEST_CASE("ping_type = insert on etcd: a standby's checks only read; once active
   mhad.by_name["mha1"]->signal(SIGKILL);
   REQUIRE(wait_until(10s, [&] { return single_active({&standby}) == "mha2"; }));
   CHECK(wait_until(10s, [&] { return beat() != before; }));
+}
+
+namespace {
+
+// TCP forwarders (socat) from 127.0.0.2X:3306 to the sandbox's servers at
+// 127.0.0.1X:3306, all in one process group of their own. cut() kills the
+// group by its id (the listeners and the children carrying open
+// connections): an instance that reaches the servers through them is then
+// cut off from every database, and from nothing else (etcd, SSH). The
+// destructor cuts too, pass or fail.
+struct SqlForwarders {
+  pid_t group = 0;
+  SqlForwarders() {
+    std::string script;
+    for (int i = 1; i <= 3; ++i)
+      script += fmt::format("socat TCP-LISTEN:3306,bind=127.0.0.2{},fork,reuseaddr TCP:127.0.0.1{}:3306 & ", i, i);
+    script += "wait";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      ::execl("/bin/bash", "bash", "-c", script.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    REQUIRE(pid > 0);
+    ::setpgid(pid, pid);
+    group = pid;
+    REQUIRE(wait_until(5s, [] {
+      for (int i = 1; i <= 3; ++i)
+        if (run(fmt::format("timeout 1 bash -c '</dev/tcp/127.0.0.2{}/3306'", i)).exit_code != 0) return false;
+      return true;
+    }));
+  }
+  void cut() {
+    if (group <= 0) return;
+    ::kill(-group, SIGKILL);
+    ::waitpid(group, nullptr, 0);
+    group = 0;
+  }
+  ~SqlForwarders() { cut(); }
+};
+
+}  // namespace
+
+TEST_CASE("an active mhad that reaches none of the cluster's servers releases the leader key; the other takes it "
+          "and fails over, once",
+          "[integration][etcd]") {
+  FreshSandboxAfter rebuild;
+  EtcdSandbox etcd;
+  SqlForwarders forwarders;
+  // mha1 reaches the servers' SQL through the forwarders only (ip = the
+  // forwarder's address; host and SSH stay the real ones).
+  const std::string dir1 = etcd_config_dir("mha1", etcd);
+  REQUIRE(run("sed -i -E 's/^host = \"127\\.0\\.0\\.1([1-3])\"/&\\nip = \"127.0.0.2\\1\"/' '" + dir1 +
+              "/clusters.d/sandbox.toml'")
+              .exit_code == 0);
+  REQUIRE(run("grep -c '^ip = \"127.0.0.2' '" + dir1 + "/clusters.d/sandbox.toml'").out.rfind("3", 0) == 0);
+  Instances mhad;
+  mhad.by_name["mha1"] = std::make_unique<Mhad>(dir1);
+  REQUIRE(mhad.by_name["mha1"]->start());
+  REQUIRE(wait_for_one_active(mhad.all(), 20s) == "mha1");
+  mhad.by_name["mha2"] = std::make_unique<Mhad>(etcd_config_dir("mha2", etcd));
+  REQUIRE(mhad.by_name["mha2"]->start());
+  REQUIRE(wait_for_one_active(mhad.all(), 10s) == "mha1");
+  Mhad& blind = *mhad.by_name["mha1"];
+  Mhad& other = *mhad.by_name["mha2"];
+  INFO(mhad.logs());
+
+  forwarders.cut();
+  const auto cut = std::chrono::steady_clock::now();
+  REQUIRE(wait_until(15s, [&] { return single_active(mhad.all()) == "mha2"; }));
+  WARN("blind active mhad -> the other one active in "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - cut).count()
+       << " ms");
+  CHECK(blind.log().find("leadership released") != std::string::npos);
+  CHECK(coordination_of(blind).value("problem", "").find("released the leadership") != std::string::npos);
+  // Blind, it neither acted nor campaigns again.
+  std::this_thread::sleep_for(4s);
+  CHECK(single_active(mhad.all()) == "mha2");
+  CHECK(coordination_of(blind).value("active", "") == "mha2");
+  CHECK(mhad.failovers_started() == 0);
+  CHECK(sandbox_sql(0, "SELECT @@read_only") == "0");
+
+  // The master dies: the instance that sees the servers fails over, once.
+  auto acked = kill_master_under_load();
+  json failover;
+  if (!wait_until(45s, [&] { return !(failover = last_failover(other.status())).is_null(); })) FAIL(mhad.logs());
+  CHECK(failover["result"] == "completed");
+  check_outcome(acked, "slave1", other);
+  std::this_thread::sleep_for(3s);
+  CHECK(mhad.failovers_started() == 1);
+  CHECK(blind.log().find("failover of 'sandbox' starting") == std::string::npos);
 }
