@@ -26,6 +26,7 @@ test_pkgs=(mariadb-server mariadb-client openssh-server openssh-client
   iputils-arping  # gratuitous ARP when the built-in VIP moves (netns tests)
   openssl  # the sandbox's TLS certificates (sandbox.sh start --tls)
   curl  # sandbox.sh: etcd members' health
+  socat  # etcd tests: forwarders that cut one mhad off from the databases or from etcd
   etcd-server etcd-client  # coordination = "etcd": the sandbox's 3-member etcd (sandbox.sh etcd-start)
   mha4mysql-manager)  # MHA::DBHelper (not in -node), for the MHA master_ip_failover script test
 # Sanitizer and fuzz builds (scripts/sanitize.sh uses GCC's; scripts/fuzz.sh
