@@ -239,8 +239,10 @@ void Leadership::step_cluster(const std::string& cluster, bool eligible, std::ch
     v.token = ours ? holder->create_revision : 0;
     v.active = holder ? holder->value : "";
     v.since = holder && since ? since->value : "";
-    v.problem = holder ? "" : (eligible ? "no active instance" : "no active instance; not campaigning: none of the "
-                                                                  "cluster's servers answers this instance");
+    // A blind instance says so as long as it is blind, also once another
+    // instance leads: status must tell why this one does not campaign.
+    const std::string blind = "not campaigning: none of the cluster's servers answers this instance";
+    v.problem = eligible ? (holder ? "" : "no active instance") : (holder ? blind : "no active instance; " + blind);
     if (ours && !v.adopted_state) v.adopted_state = std::string();
   });
 }

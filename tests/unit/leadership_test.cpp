@@ -174,6 +174,8 @@ TEST_CASE("leadership: an instance that cannot see the servers releases and does
   fx.run(2s);
   REQUIRE(a.lead.may_act("app1", fx.store->now));
   CHECK(b.lead.view("app1").active == "mha1");
+  // Blind while another leads: status still says why it does not campaign.
+  CHECK(b.lead.view("app1").problem == "not campaigning: none of the cluster's servers answers this instance");
   a.lead.set_eligible("app1", false);
   fx.run(2s);
   CHECK_FALSE(a.lead.may_act("app1", fx.store->now));
