@@ -57,6 +57,22 @@ struct MonitorFixture {
     };
     monitor->start();
   }
+  // After a failover to slave1: slave1 writable, the old master back
+  // writable and fenced; the monitor started on that topology.
+  void start_failed_over_to_slave1() {
+    {
+      std::lock_guard lock(cluster.mutex);
+      auto& s1 = cluster.server("slave1");
+      s1.configured = false;
+      s1.io = "No";
+      s1.sql_running = false;
+      s1.read_only = false;
+      cluster.server("slave2").master_host = s1.host;
+    }
+    start();
+    monitor->restore_master("slave1");
+    monitor->set_fenced({"master"});
+  }
   // Runs the loop until `done` or `limit`. Both timers are cancelled before
   // returning: they refer to this call's locals, and a later run would fire
   // them (ASan: stack-use-after-scope; and an early stop of that run).
@@ -122,19 +138,7 @@ TEST_CASE("monitor: a master that only mhad cannot reach is unreachable_from_man
 TEST_CASE("monitor: a fenced old master seen writable is handed to the daemon to fence, never made master",
           "[monitor]") {
   MonitorFixture fx;
-  {
-    std::lock_guard lock(fx.cluster.mutex);
-    // After a failover to slave1: slave1 writable, the old master back writable.
-    auto& s1 = fx.cluster.server("slave1");
-    s1.configured = false;
-    s1.io = "No";
-    s1.sql_running = false;
-    s1.read_only = false;
-    fx.cluster.server("slave2").master_host = s1.host;
-  }
-  fx.start();
-  fx.monitor->restore_master("slave1");
-  fx.monitor->set_fenced({"master"});
+  fx.start_failed_over_to_slave1();
   fx.run_until([&] { return !fx.fence_requests.empty(); }, 2s);
   REQUIRE_FALSE(fx.fence_requests.empty());
   CHECK(fx.fence_requests.front() == "master");
@@ -147,18 +151,7 @@ TEST_CASE("monitor: a fenced old master back writable gets its VIP taken off too
           "[monitor]") {
   MonitorFixture fx;
   fx.cluster.config.vip = VipConfig{"10.0.0.100/24", "eth0", false};
-  {
-    std::lock_guard lock(fx.cluster.mutex);
-    auto& s1 = fx.cluster.server("slave1");
-    s1.configured = false;
-    s1.io = "No";
-    s1.sql_running = false;
-    s1.read_only = false;
-    fx.cluster.server("slave2").master_host = s1.host;
-  }
-  fx.start();
-  fx.monitor->restore_master("slave1");
-  fx.monitor->set_fenced({"master"});
+  fx.start_failed_over_to_slave1();
   fx.run_until([&] { return !fx.fence_requests.empty(); }, 2s);
   REQUIRE_FALSE(fx.fence_requests.empty());
   CHECK(fx.fence_requests.front() == "master");
