@@ -110,6 +110,10 @@ std::string Flavor::replica_status_sql() const {
   return "SHOW SLAVE STATUS";
 }
 
+std::string Flavor::monitor_replica_status_sql() const {
+  return is_mariadb() ? "SHOW ALL SLAVES STATUS" : replica_status_sql();
+}
+
 // MySQL: @@GLOBAL explicitly. In 5.7 gtid_executed also had a (deprecated)
 // session value, and a bare @@gtid_executed would read that one.
 std::string Flavor::gtid_executed_sql() const {

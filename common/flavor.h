@@ -95,6 +95,12 @@ class Flavor {
 
   // --- reading state -----------------------------------------------------
   std::string replica_status_sql() const;
+  // The monitor's per-check replica status: MariaDB's SHOW ALL SLAVES STATUS
+  // (one row per connection; the default one has Connection_name '') also
+  // carries Slave_received_heartbeats, which otherwise only SHOW GLOBAL
+  // STATUS has, and that statement's cost grows with the server's
+  // connections. MySQL: replica_status_sql().
+  std::string monitor_replica_status_sql() const;
   // MariaDB: one row (gtid_binlog_pos, gtid_slave_pos, gtid_current_pos);
   // MySQL: one row (gtid_executed).
   std::string gtid_executed_sql() const;
@@ -109,7 +115,9 @@ class Flavor {
   // names on purpose: SHOW ... WHERE returns only variables that exist, so
   // one statement covers MariaDB, MySQL 5.7 and 8.x without errors.
   static std::string inventory_variables_sql();
-  // Counters read every cycle: semi-sync state and the replica's heartbeats.
+  // Counters: semi-sync state, the replica's heartbeats, Uptime. SHOW GLOBAL
+  // STATUS sums every connection's counters, so check_server reads it
+  // every cycle only on a server that replicates from nobody (the master).
   static std::string health_status_sql();
   // Every connection but the caller's own (ID, USER, HOST, DB, COMMAND,
   // TIME, STATE, INFO); the same on both flavors. Switchover reads it for

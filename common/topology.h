@@ -34,7 +34,9 @@ struct ServerObservation {
   // Flavor::inventory_variables_sql(), lower-case names: read at connect and
   // every few cycles (settings rarely change). Empty until first read.
   std::map<std::string, std::string> variables;
-  // Flavor::health_status_sql(), as the server names them: every cycle.
+  // Flavor::health_status_sql(), as the server names them: every cycle on
+  // the master, every few on a replica (check_server says why), whose
+  // Slave_received_heartbeats comes from its replica status every cycle.
   std::map<std::string, std::string> status;
   // Replicas connected to this server right now (SHOW SLAVE HOSTS):
   // server_id -> "host:port" as they report themselves.

@@ -2,9 +2,11 @@
 // checks and every operation (failover, switchover, rejoin) read.
 #include "daemon/server_read.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 namespace mha {
 
@@ -30,6 +32,19 @@ Result<std::map<std::string, std::string>> name_value_rows(SqlSession& session, 
     out[name] = row[1].value_or("");
   }
   return out;
+}
+
+// The default connection's row of a replica status result: SHOW SLAVE
+// STATUS has one row at most; MariaDB's SHOW ALL SLAVES STATUS has one per
+// connection, the default one named ''.
+std::optional<std::size_t> default_connection_row(const Rows& rows) {
+  if (rows.rows.empty()) return std::nullopt;
+  auto name = std::find(rows.columns.begin(), rows.columns.end(), "Connection_name");
+  if (name == rows.columns.end()) return 0;
+  const auto column = static_cast<std::size_t>(name - rows.columns.begin());
+  for (std::size_t i = 0; i < rows.rows.size(); ++i)
+    if (column < rows.rows[i].size() && rows.rows[i][column].value_or("").empty()) return i;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -89,19 +104,35 @@ ServerObservation check_server(SqlSession& session, const SqlEndpoint& endpoint,
   obs.gtid_executed = row[1].value_or("");
   if (obs.flavor->kind() == FlavorKind::mariadb && row.size() > 2) obs.gtid_slave_pos = row[2].value_or("");
 
-  auto status = session.query(obs.flavor->replica_status_sql());
+  auto status = session.query(obs.flavor->monitor_replica_status_sql());
   if (!status) return fail(status.error().with_context("reading replica status"));
-  if (!status->rows.empty()) {
-    auto parsed = parse_replica_status(status->row_map(0));
+  std::optional<std::string> heartbeats;
+  if (auto row = default_connection_row(*status)) {
+    auto columns = status->row_map(*row);
+    auto parsed = parse_replica_status(columns);
     if (!parsed) return fail(parsed.error().with_context("parsing replica status"));
     obs.replica = std::move(*parsed);
+    if (auto it = columns.find("Slave_received_heartbeats"); it != columns.end() && it->second) heartbeats = it->second;
   }
 
-  // Not SHOW SLAVE HOSTS: it can hang for as long as a reconnecting
-  // replica's dump thread waits for its predecessor (read_connected_replicas).
-  auto counters = name_value_rows(session, Flavor::health_status_sql(), false);
-  if (!counters) return fail(counters.error().with_context("reading status counters"));
-  obs.status = std::move(*counters);
+  // The counters, by SHOW GLOBAL STATUS, which sums every connection's
+  // counters and so costs more the more clients the server has. A server
+  // that replicates from nobody (the master) reads them every cycle: its
+  // semi-sync state is what a failover's lost-writes judgment rests on. A
+  // replica reads them with the settings; its heartbeat count, which the
+  // failure detector watches every cycle, comes from its replica status row
+  // on MariaDB. Not SHOW SLAVE HOSTS: it can hang for as long as a
+  // reconnecting replica's dump thread waits for its predecessor
+  // (read_connected_replicas).
+  const bool replicates = obs.replica && !obs.replica->master_host.empty();
+  if (!replicates || fresh || refresh_inventory || previous.status.empty()) {
+    auto counters = name_value_rows(session, Flavor::health_status_sql(), false);
+    if (!counters) return fail(counters.error().with_context("reading status counters"));
+    obs.status = std::move(*counters);
+  } else {
+    obs.status = previous.status;
+  }
+  if (heartbeats) obs.status["Slave_received_heartbeats"] = *heartbeats;
   obs.reachable = true;
   return obs;
 }

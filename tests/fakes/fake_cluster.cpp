@@ -360,13 +360,17 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
     vars["read_only"] = s.read_only ? "ON" : "OFF";
     return name_values(vars);
   }
-  if (sql == Flavor::health_status_sql()) {
-    // A connected replica hears its live master: heartbeats count up (the
-    // failure detector takes that as "the master is alive").
-    if (FakeServer* from = source(); s.configured && s.io == "Yes" && from && from->alive) {
-      auto& beats = s.status["Slave_received_heartbeats"];
+  // A connected replica hears its live master: heartbeats count up at each
+  // read (the failure detector takes that as "the master is alive"). MariaDB
+  // shows them in SHOW GLOBAL STATUS and in SHOW ALL SLAVES STATUS.
+  auto heartbeats = [&] {
+    auto& beats = s.status["Slave_received_heartbeats"];
+    if (FakeServer* from = source(); s.configured && s.io == "Yes" && from && from->alive)
       beats = std::to_string(beats.empty() ? 1 : std::stoll(beats) + 1);
-    }
+    return beats.empty() ? std::string("0") : beats;
+  };
+  if (sql == Flavor::health_status_sql()) {
+    heartbeats();
     return name_values(s.status);
   }
   if (sql == "SELECT @@server_id") return one({"@@server_id"}, {std::to_string(s.server_id)});
@@ -395,7 +399,8 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
       rows.rows.push_back({std::to_string(id), host, std::string("3306"), std::to_string(s.server_id)});
     return rows;
   }
-  if (sql == flavor.replica_status_sql()) {
+  const bool all_connections = maria && sql == flavor.monitor_replica_status_sql();
+  if (sql == flavor.replica_status_sql() || all_connections) {
     Rows rows;
     const std::uint64_t read_pos = 1000 + 100 * count(s.received);
     const std::uint64_t exec_pos = 1000 + 100 * count(s.executed);
@@ -430,6 +435,12 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
       row.push_back("1");
       row.push_back(s.received);
       row.push_back(s.executed);
+    }
+    if (all_connections) {  // SHOW ALL SLAVES STATUS: the connection's name first, counters after
+      rows.columns.insert(rows.columns.begin(), {"Connection_name", "Slave_SQL_State"});
+      row.insert(row.begin(), {"", s.sql_running ? "Slave has read all relay log" : ""});
+      rows.columns.push_back("Slave_received_heartbeats");
+      row.push_back(heartbeats());
     }
     rows.rows.push_back(std::move(row));
     return rows;

@@ -134,6 +134,7 @@ std::map<std::string, Rows> mariadb_answers(std::uint32_t server_id, bool master
          "mysql-bin.000012", "1234", "Yes", "Yes", "0", "0", "", "0", "", "1", "", "", "", "", "", "", "Slave_Pos",
          "0-1-25", "2048"});
   }
+  a[flavor.monitor_replica_status_sql()] = a[flavor.replica_status_sql()];
   a[Flavor::health_status_sql()] =
       master ? name_values({{"Rpl_semi_sync_master_status", "ON"}, {"Rpl_semi_sync_master_clients", "2"}})
              : name_values({{"Slave_received_heartbeats", "17"}});

@@ -104,6 +104,9 @@ TEST_CASE("replica status statement", "[flavor]") {
   CHECK(mysql(8, 0, 22).replica_status_sql() == "SHOW REPLICA STATUS");
   CHECK(mysql(8, 4, 0).replica_status_sql() == "SHOW REPLICA STATUS");
   CHECK(mysql(9, 1, 0).replica_status_sql() == "SHOW REPLICA STATUS");
+  // The monitor's: MariaDB's lists every connection, with heartbeat counts.
+  CHECK(mariadb(10, 11, 6).monitor_replica_status_sql() == "SHOW ALL SLAVES STATUS");
+  CHECK(mysql(8, 0, 36).monitor_replica_status_sql() == "SHOW REPLICA STATUS");
 }
 
 TEST_CASE("GTID columns and queries", "[flavor]") {

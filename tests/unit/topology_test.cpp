@@ -1,5 +1,6 @@
 // Role, state and health derivation from observations, and a server check
 // driven through the fake SQL seam.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "common/topology.h"
@@ -128,7 +129,11 @@ TEST_CASE("status JSON of a stopped replica carries its state and the reason", "
   CHECK(j["last_error"] == "replication stopped (IO thread off, SQL thread off); to resume: START SLAVE");
 }
 
-TEST_CASE("check_server reads a MariaDB replica through the SQL seam", "[topology][monitor]") {
+namespace {
+
+// A MariaDB 10.11 replica of 127.0.0.11 as check_server reads it: SHOW ALL
+// SLAVES STATUS with a named connection listed before the default one.
+test::FakeSqlSession mariadb_replica_session(const std::string& heartbeats) {
   test::FakeSqlSession sql;
   sql.answers["SELECT VERSION()"] = test::FakeSqlSession::row({"VERSION()"}, {"10.11.19-MariaDB-0+deb12u1-log"});
   Rows vars;
@@ -137,24 +142,37 @@ TEST_CASE("check_server reads a MariaDB replica through the SQL seam", "[topolog
   sql.answers[Flavor::inventory_variables_sql()] = vars;
   Rows counters;
   counters.columns = {"Variable_name", "Value"};
-  counters.rows = {{"Slave_received_heartbeats", "17"}};
+  counters.rows = {{"Slave_received_heartbeats", "17"}, {"Rpl_semi_sync_slave_status", "ON"}};
   sql.answers[Flavor::health_status_sql()] = counters;
-  Rows hosts;
-  hosts.columns = {"Server_id", "Host", "Port", "Master_id"};
-  sql.answers["SHOW SLAVE HOSTS"] = hosts;
   auto flavor = *Flavor::from_version("10.11.19-MariaDB");
   sql.answers[flavor.read_only_and_gtids_sql()] =
       test::FakeSqlSession::row({"ro", "a", "b", "c"}, {"1", "0-1-25", "0-1-25", "0-1-25"});
-  sql.answers[flavor.replica_status_sql()] = test::FakeSqlSession::row(
-      {"Slave_IO_State", "Master_Host", "Master_User", "Master_Port", "Master_Log_File", "Read_Master_Log_Pos",
-       "Relay_Master_Log_File", "Exec_Master_Log_Pos", "Slave_IO_Running", "Slave_SQL_Running",
-       "Seconds_Behind_Master", "Last_IO_Errno", "Last_IO_Error", "Last_SQL_Errno", "Last_SQL_Error",
-       "Master_Server_Id", "Replicate_Do_DB", "Replicate_Ignore_DB", "Replicate_Do_Table",
-       "Replicate_Ignore_Table", "Replicate_Wild_Do_Table", "Replicate_Wild_Ignore_Table", "Using_Gtid",
-       "Gtid_IO_Pos", "Relay_Log_Space"},
-      {"Waiting for master to send event", "127.0.0.11", "repl", "3306", "mysql-bin.000001", "1234",
-       "mysql-bin.000001", "1234", "Yes", "Yes", "0", "0", "", "0", "", "1", "", "", "", "", "", "", "Slave_Pos",
-       "0-1-25", "2048"});
+  Rows status;
+  status.columns = {"Connection_name", "Slave_SQL_State", "Slave_IO_State", "Master_Host", "Master_User",
+                    "Master_Port", "Master_Log_File", "Read_Master_Log_Pos", "Relay_Master_Log_File",
+                    "Exec_Master_Log_Pos", "Slave_IO_Running", "Slave_SQL_Running", "Seconds_Behind_Master",
+                    "Last_IO_Errno", "Last_IO_Error", "Last_SQL_Errno", "Last_SQL_Error", "Master_Server_Id",
+                    "Replicate_Do_DB", "Replicate_Ignore_DB", "Replicate_Do_Table", "Replicate_Ignore_Table",
+                    "Replicate_Wild_Do_Table", "Replicate_Wild_Ignore_Table", "Using_Gtid", "Gtid_IO_Pos",
+                    "Relay_Log_Space", "Slave_received_heartbeats"};
+  status.rows.push_back({"reporting", "", "Waiting for master to send event", "10.9.9.9", "repl", "3306",
+                         "bin.000001", "4", "bin.000001", "4", "Yes", "Yes", "0", "0", "", "0", "", "9", "", "",
+                         "", "", "", "", "Slave_Pos", "5-9-1", "2048", "999"});
+  status.rows.push_back({"", "", "Waiting for master to send event", "127.0.0.11", "repl", "3306",
+                         "mysql-bin.000001", "1234", "mysql-bin.000001", "1234", "Yes", "Yes", "0", "0", "", "0",
+                         "", "1", "", "", "", "", "", "", "Slave_Pos", "0-1-25", "2048", heartbeats});
+  sql.answers[flavor.monitor_replica_status_sql()] = status;
+  return sql;
+}
+
+long statements(const test::FakeSqlSession& sql, const std::string& text) {
+  return std::count(sql.log.begin(), sql.log.end(), text);
+}
+
+}  // namespace
+
+TEST_CASE("check_server reads a MariaDB replica through the SQL seam", "[topology][monitor]") {
+  auto sql = mariadb_replica_session("18");
   SqlEndpoint endpoint{"127.0.0.12", 3306, "mha", "secret"};
   auto obs = check_server(sql, endpoint, MonoClock::now());
   INFO((obs.error ? obs.error->message : ""));
@@ -162,21 +180,58 @@ TEST_CASE("check_server reads a MariaDB replica through the SQL seam", "[topolog
   CHECK(obs.server_id == 2);
   CHECK(obs.hostname == "slave1");
   CHECK(obs.variable("log_bin") == "ON");
-  CHECK(obs.status_value("Slave_received_heartbeats") == "17");
+  CHECK(obs.status_value("Rpl_semi_sync_slave_status") == "ON");
+  // The default connection's row, not the named one listed first; its
+  // heartbeat count over the one SHOW GLOBAL STATUS gave.
+  CHECK(obs.status_value("Slave_received_heartbeats") == "18");
   CHECK(obs.read_only == true);
   CHECK(obs.gtid_executed == "0-1-25");
   REQUIRE(obs.replica);
+  CHECK(obs.replica->master_host == "127.0.0.11");
   CHECK(obs.replica->gtid_io_pos == "0-1-25");
   CHECK(derive_state(obs, 30s) == ServerState::ok);
+  CHECK(statements(sql, "SHOW SLAVE HOSTS") == 0);
+}
 
-  // The connection is kept: a second check does not reconnect, and does not
-  // re-read the version and settings.
-  auto queries_before = sql.log.size();
-  auto again = check_server(sql, endpoint, MonoClock::now(), obs, false);
-  CHECK(again.reachable);
-  CHECK(sql.connects == 1);
-  CHECK(again.variable("log_bin") == "ON");
-  CHECK(std::count(sql.log.begin() + static_cast<long>(queries_before), sql.log.end(), "SELECT VERSION()") == 0);
+TEST_CASE("check_server reads a replica's heartbeats every cycle and SHOW GLOBAL STATUS only with the settings",
+          "[topology][monitor]") {
+  auto sql = mariadb_replica_session("18");
+  SqlEndpoint endpoint{"127.0.0.12", 3306, "mha", "secret"};
+  auto first = check_server(sql, endpoint, MonoClock::now());
+  REQUIRE(first.reachable);
+  REQUIRE(statements(sql, Flavor::health_status_sql()) == 1);
+
+  sql.answers = mariadb_replica_session("19").answers;
+  auto second = check_server(sql, endpoint, MonoClock::now(), first);
+  REQUIRE(second.reachable);
+  CHECK(statements(sql, Flavor::health_status_sql()) == 1);  // carried over
+  CHECK(second.status_value("Slave_received_heartbeats") == "19");
+  CHECK(second.status_value("Rpl_semi_sync_slave_status") == "ON");
+
+  auto third = check_server(sql, endpoint, MonoClock::now(), second, /*refresh_inventory=*/true);
+  REQUIRE(third.reachable);
+  CHECK(statements(sql, Flavor::health_status_sql()) == 2);
+  CHECK(third.status_value("Slave_received_heartbeats") == "19");
+}
+
+TEST_CASE("check_server reads a master's semi-sync state every cycle", "[topology][monitor]") {
+  auto sql = mariadb_replica_session("0");
+  auto flavor = *Flavor::from_version("10.11.19-MariaDB");
+  sql.answers[flavor.monitor_replica_status_sql()] = Rows{};  // replicates from nobody
+  Rows on;
+  on.columns = {"Variable_name", "Value"};
+  on.rows = {{"Rpl_semi_sync_master_status", "ON"}};
+  sql.answers[Flavor::health_status_sql()] = on;
+  SqlEndpoint endpoint{"127.0.0.11", 3306, "mha", "secret"};
+  auto first = check_server(sql, endpoint, MonoClock::now());
+  REQUIRE(first.reachable);
+  CHECK(first.status_value("Rpl_semi_sync_master_status") == "ON");
+
+  sql.answers[Flavor::health_status_sql()].rows = {{"Rpl_semi_sync_master_status", "OFF"}};
+  auto second = check_server(sql, endpoint, MonoClock::now(), first);
+  CHECK(statements(sql, Flavor::health_status_sql()) == 2);
+  CHECK(second.status_value("Rpl_semi_sync_master_status") == "OFF");
+  CHECK_FALSE(second.replica);
 }
 
 TEST_CASE("check_server reports a refused connection and a nonsense answer as errors", "[topology][monitor]") {
