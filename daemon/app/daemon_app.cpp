@@ -315,17 +315,22 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
   return std::nullopt;
 }
 
+// Under etcd an operation's changing steps run within the lease it starts
+// with: the fencing token is fixed now, so a leadership lost and won again
+// (another instance may have acted in between) stops it too. Without
+// coordination: no bound.
+LeaseDeadline DaemonApp::operation_lease(const std::string& cluster) {
+  if (!m_coordinator) return {};
+  return LeaseDeadline([&leadership = m_coordinator->leadership(), cluster,
+                        token = m_coordinator->leadership().view(cluster).token](MonoTime now) {
+    return leadership.held_until(cluster, token, now);
+  });
+}
+
 FailoverCallbacks DaemonApp::failover_callbacks(const std::string& cluster, const std::string& old_master,
                                                 std::shared_ptr<Responder> requester, const ClusterConfig& config) {
   FailoverCallbacks callbacks;
-  // Under etcd the failover's changing steps run within the lease it
-  // starts with: the fencing token is fixed now, so a leadership lost and
-  // won again (another instance may have acted in between) stops it too.
-  if (m_coordinator)
-    callbacks.lease = LeaseDeadline([&leadership = m_coordinator->leadership(), cluster,
-                                     token = m_coordinator->leadership().view(cluster).token](MonoTime now) {
-      return leadership.held_until(cluster, token, now);
-    });
+  callbacks.lease = operation_lease(cluster);
   callbacks.persist_phase = [this, cluster, old_master](FailoverPhase phase, const std::string& new_master) {
     // The old master joins the fenced set before anyone can be made
     // writable (recover_master promotes): a crash after promotion must not

@@ -97,6 +97,7 @@ class DaemonApp {
   bool persist_phase(const std::string& cluster, const std::string& operation, const std::string& phase,
                      const std::string& new_master = "");
   // Persisting, progress and report of a failover of `cluster` from `old_master`.
+  LeaseDeadline operation_lease(const std::string& cluster);
   FailoverCallbacks failover_callbacks(const std::string& cluster, const std::string& old_master,
                                        std::shared_ptr<Responder> requester, const ClusterConfig& config);
   // Takeover (coordination = "etcd"): finish the failover the last holder

@@ -107,6 +107,7 @@ void DaemonApp::cmd_switchover(const protocol::Request& request, const Peer& pee
   sw.to = target;
   sw.force = force;
   OperationCallbacks callbacks;
+  callbacks.lease = operation_lease(name);
   callbacks.persist_phase = [this, name](const std::string& phase) { return persist_phase(name, "switchover", phase); };
   callbacks.progress = [out, name](const std::string& phase, const std::string& event, const json& detail) {
     out->event("phase", json{{"phase", phase}, {"state", event}, {"detail", detail}});
@@ -169,12 +170,14 @@ std::optional<Error> DaemonApp::start_rejoin(const std::string& cluster, std::si
   log_notice({{"CLUSTER", cluster}, {"EVENT", "rejoin_start"}, {"SERVER", server_name}},
              "{}rejoin of '{}' to master '{}' starting", automatic ? "automatic (auto_rejoin) " : "", server_name,
              config.servers[*master].name);
+  LeaseDeadline lease = operation_lease(cluster);
   const bool started = m_operations->start(cluster, "rejoin", [&loop, seams, config, rq, persist, progress, requester,
-                                                              cluster, this] {
+                                                              cluster, lease, this] {
     RejoinEnv env;
     env.make_sql = seams.make_sql;
     env.progress = progress_on_loop(loop, progress);
     env.before_phase = persist_on_loop(loop, "rejoin", persist);
+    env.lease = lease;
     auto report = std::make_shared<OperationReport>(run_rejoin(config, rq, env));
     return std::function<void()>([this, cluster, report, requester] { on_operation_done(cluster, *report, requester); });
   });
@@ -284,8 +287,8 @@ void DaemonApp::on_fence_needed(const std::string& cluster, const std::string& s
   const ServerConfig copy = *target;
   Seams seams = m_seams;
   EventLoop& loop = m_loop;
-  m_pool->submit([this, config, copy, writes, vip, seams, key, cluster, &loop] {
-    FenceResult r = fence_returning(config, copy, writes, vip, seams);
+  m_pool->submit([this, config, copy, writes, vip, seams, key, cluster, &loop, lease = operation_lease(cluster)] {
+    FenceResult r = fence_returning(config, copy, writes, vip, seams, lease);
     loop.post([this, r, key, cluster, name = copy.name, writes, vip] {
       m_fencing.erase(key);
       LogFields fields{{"CLUSTER", cluster}, {"SERVER", name}, {"EVENT", "fenced"}};

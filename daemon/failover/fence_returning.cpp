@@ -10,10 +10,15 @@
 namespace mha {
 
 FenceResult fence_returning(const ClusterConfig& cluster, const ServerConfig& server, bool writes, bool vip,
-                            const Seams& seams) {
+                            const Seams& seams, const LeaseDeadline& lease) {
   FenceResult out;
   std::string errors;
-  if (writes) {
+  auto leased = [&](std::string_view step) {
+    auto held = lease.budget(std::chrono::milliseconds(0), MonoClock::now(), step);
+    if (!held) errors += fmt::format("{}{}", errors.empty() ? "" : "; ", held.error().message);
+    return static_cast<bool>(held);
+  };
+  if (writes && leased("setting read_only on the returning old master")) {
     auto sql = seams.make_sql ? seams.make_sql() : nullptr;
     Result<void> done = make_error(Errc::internal, "no SQL session available");
     if (sql) {
@@ -35,7 +40,8 @@ FenceResult fence_returning(const ClusterConfig& cluster, const ServerConfig& se
     out.read_only_set = static_cast<bool>(done);
     if (!done) errors += "setting read_only: " + done.error().message;
   }
-  if (vip && cluster.vip && cluster.master_ip_failover_script.empty() && seams.make_shell) {
+  if (vip && cluster.vip && cluster.master_ip_failover_script.empty() && seams.make_shell &&
+      leased("taking the VIP off the returning old master")) {
     auto shell = seams.make_shell(ssh_endpoint_of(cluster, server));
     auto removed = shell ? shell->run(ShellVip::release_command(*cluster.vip, server), ShellVip::release_timeout(server))
                          : Result<CommandResult>(make_error(Errc::internal, "no SSH session available"));

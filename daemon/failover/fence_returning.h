@@ -8,6 +8,7 @@
 #pragma once
 
 #include "common/config.h"
+#include "daemon/operations/lease_deadline.h"
 #include "daemon/seams.h"
 
 #include <string>
@@ -20,7 +21,9 @@ struct FenceResult {
   std::string error;  // "" when everything asked for was done
 };
 
+// Each change starts only while `lease` is surely held (coordination =
+// "etcd"); a change not started is in `error`.
 FenceResult fence_returning(const ClusterConfig& cluster, const ServerConfig& server, bool writes, bool vip,
-                            const Seams& seams);
+                            const Seams& seams, const LeaseDeadline& lease = {});
 
 }  // namespace mha

@@ -10,6 +10,7 @@
 
 #include "common/config.h"
 #include "common/result.h"
+#include "daemon/operations/lease_deadline.h"
 
 #include <nlohmann/json.hpp>
 
@@ -87,6 +88,12 @@ class OperationRecorder {
   void note(std::string text);
   // Ends the operation with `result` and why; returns false (for `return stop(...)`).
   bool stop(OperationResult result, Errc code, std::string why);
+  // Coordination = "etcd": true when `step` may start, the lease being
+  // surely held at `now`. Otherwise the operation stops here (failed,
+  // Errc::not_active) and does not undo what it did, since undoing is acting too: the
+  // instance that holds the lease next finds the phase in etcd and parks it
+  // for an operator. Always true without coordination.
+  bool under_lease(const LeaseDeadline& lease, MonoTime now, std::string_view step);
   void set_detail(std::string detail) { m_detail = clean(std::move(detail)); }
   std::string clean(std::string text) const;
   const std::string& current_phase() const { return m_phase; }

@@ -142,11 +142,15 @@ class Rejoin {
     if (!s) return m_log.stop(OperationResult::failed, s.error().code, "connecting: " + s.error().message);
     SqlSession& sql = **s;
     const Flavor& f = *m_target.flavor;
+    // Each change starts only while the etcd lease is surely held.
+    auto leased = [&](std::string_view step) { return m_log.under_lease(m_env.lease, m_clock.now(), step); };
+    if (!leased(fmt::format("making '{}' read-only", name(target)))) return false;
     if (auto r = make_read_only(sql, f); !r)
       return m_log.stop(OperationResult::failed, r.error().code,
                         fmt::format("making '{}' read-only failed: {}; nothing else was changed", name(target),
                                     r.error().message));
     m_log.step(fmt::format("{}: {}.", server_address(server(target)), f.is_mariadb() ? "read_only=1" : "super_read_only=1"));
+    if (!leased(fmt::format("pointing '{}' at the master", name(target)))) return false;
     if (m_target.replica) {
       if (auto r = sql.execute(f.stop_replica_sql()); !r)
         return m_log.stop(OperationResult::failed, r.error().code, "STOP failed: " + r.error().message);
@@ -159,6 +163,7 @@ class Rejoin {
     auto source = replication_source(m_config, server(m_request.master), server(target), m_target);
     if (auto r = sql.execute(f.change_master_sql(source)); !r)
       return m_log.stop(OperationResult::failed, r.error().code, "CHANGE MASTER failed: " + r.error().message);
+    if (!leased(fmt::format("starting replication on '{}'", name(target)))) return false;
     if (auto r = sql.execute(f.start_replica_sql()); !r)
       return m_log.stop(OperationResult::failed, r.error().code, "START failed: " + r.error().message);
     if (auto r = wait_replicating(sql, f, timeouts, m_clock); !r)

@@ -27,6 +27,7 @@
 #include "common/config.h"
 #include "common/flavor.h"
 #include "common/result.h"
+#include "daemon/operations/lease_deadline.h"
 #include "daemon/operations/operation_clock.h"
 #include "daemon/operations/operation_report.h"
 #include "daemon/operations/replication_steps.h"
@@ -53,6 +54,9 @@ struct RejoinEnv {
   OperationRecorder::BeforePhase before_phase;
   OperationClock* clock = &real_operation_clock();
   RepointTimeouts repoint_timeouts;
+  // coordination = "etcd": every change starts only while the lease is
+  // surely held (OperationRecorder::under_lease); unbounded without.
+  LeaseDeadline lease;
 };
 
 // Pure. The server's transactions that `reference` does not have, as text

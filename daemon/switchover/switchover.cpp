@@ -69,6 +69,8 @@ class Switchover {
   const Flavor& flavor(std::size_t i) const { return *m_obs[i].flavor; }
 
   bool refuse(Errc code, std::string why) { return m_log.stop(OperationResult::refused, code, std::move(why)); }
+  // Each change below starts only while the etcd lease is surely held.
+  bool leased(std::string_view step) { return m_log.under_lease(m_env.lease, m_clock.now(), step); }
 
   // --- check -----------------------------------------------------------------
   bool check() {
@@ -203,6 +205,7 @@ class Switchover {
   bool reject_writes() {
     const std::size_t master = m_request.master;
     if (m_env.vip_stop) {
+      if (!leased("taking the VIP off the master")) return false;
       VipOutcome v = m_env.vip_stop(server(master), server(*m_target));
       m_vip_stopped = true;
       if (!v.ok && !v.warning) return roll_back(fmt::format("taking the VIP off '{}' failed: {}", name(master), v.detail));
@@ -211,6 +214,7 @@ class Switchover {
     }
     auto session = m_sessions.session(master);
     if (!session) return roll_back("connecting to the master: " + session.error().message);
+    if (!leased("making the master read-only")) return false;
     if (auto r = make_read_only(**session, flavor(master)); !r)
       return roll_back(fmt::format("making '{}' read-only failed: {}", name(master), r.error().message));
     m_master_fenced = true;
@@ -221,6 +225,7 @@ class Switchover {
     // transactions it can no longer commit): end them, so that clients
     // reconnect and find the new master through the VIP.
     std::size_t ended = 0;
+    if (!leased("ending the client sessions on the master")) return false;
     if (auto list = (*session)->query(Flavor::processlist_sql()); list) {
       for (const auto& p : parse_processlist(*list))
         if (is_client_session(p) && (*session)->execute(Flavor::kill_connection_sql(p.id))) ++ended;
@@ -258,6 +263,7 @@ class Switchover {
     auto s = m_sessions.session(target);
     if (!s) return roll_back(fmt::format("connecting to '{}': {}", name(target), s.error().message));
     SqlSession& sql = **s;
+    if (!leased(fmt::format("stopping replication on '{}'", name(target)))) return false;
     if (auto r = sql.execute(flavor(target).stop_replica_sql()); !r)
       return roll_back(fmt::format("stopping replication on '{}': {}", name(target), r.error().message));
     m_target_stopped = true;
@@ -268,6 +274,9 @@ class Switchover {
         return roll_back(fmt::format("resetting replication on '{}': {}", name(target), r.error().message));
       m_target_reset = true;
     }
+    // The one step that makes a second writer possible: never on a lease
+    // that may have been granted elsewhere.
+    if (!leased(fmt::format("making '{}' writable", name(target)))) return false;
     if (auto r = make_writable(sql, flavor(target)); !r)
       return roll_back(fmt::format("making '{}' writable: {}", name(target), r.error().message));
     m_report.promoted = true;
@@ -277,6 +286,7 @@ class Switchover {
     else m_log.note(fmt::format("cannot read the GTIDs of '{}': replicas will not be waited for", name(target)));
 
     if (m_env.vip_start) {
+      if (!leased(fmt::format("moving the VIP to '{}'", name(target)))) return false;
       VipOutcome v = m_env.vip_start(server(m_request.master), server(target));
       if (!v.ok && !v.warning) {
         m_vip_failed = true;
@@ -295,8 +305,13 @@ class Switchover {
     std::vector<std::size_t> which = m_replicas;
     if (m_request.orig_master_is_new_slave) which.push_back(m_request.master);
     std::vector<std::string> errors(which.size());
+    if (!leased("repointing the replicas")) return false;
     run_parallel(which.size(), [&](std::size_t k) {
       const std::size_t i = which[k];
+      if (auto held = m_env.lease.budget(std::chrono::milliseconds(0), m_clock.now(), "CHANGE MASTER"); !held) {
+        errors[k] = held.error().message;
+        return;
+      }
       auto s = m_sessions.session(i);
       if (!s) {
         errors[k] = s.error().message;
@@ -355,6 +370,7 @@ class Switchover {
   // Before the target took writes: put back what was changed, in reverse.
   bool roll_back(std::string why) {
     const std::size_t master = m_request.master;
+    if (!m_log.under_lease(m_env.lease, m_clock.now(), "rolling back (" + why + ")")) return false;
     std::vector<std::string> left;
     if (m_target && (m_target_stopped || m_target_reset)) {
       const std::size_t target = *m_target;
@@ -370,6 +386,7 @@ class Switchover {
                                       back.error().message));
     }
     if (m_master_fenced) {
+      if (!leased(fmt::format("making '{}' writable again", name(master)))) return false;
       auto s = m_sessions.session(master);
       auto back = s ? make_writable(**s, flavor(master)) : Result<void>(s.error());
       if (back) m_log.step(fmt::format("rollback: '{}' is writable again.", name(master)));

@@ -36,6 +36,7 @@
 
 #include "common/config.h"
 #include "daemon/failover/vip.h"
+#include "daemon/operations/lease_deadline.h"
 #include "daemon/operations/operation_clock.h"
 #include "daemon/operations/operation_report.h"
 #include "daemon/operations/replication_steps.h"
@@ -85,6 +86,9 @@ struct SwitchoverEnv {
   OperationClock* clock = &real_operation_clock();
   RepointTimeouts repoint_timeouts;
   VipCheckSettings vip_check;
+  // coordination = "etcd": every change starts only while the lease is
+  // surely held (OperationRecorder::under_lease); unbounded without.
+  LeaseDeadline lease;
 };
 
 OperationReport run_switchover(const ClusterConfig& config, const SwitchoverRequest& request, SwitchoverEnv& env);

@@ -50,6 +50,7 @@ bool start_switchover_operation(OperationRunner& runner, const Seams& seams, con
     }
     env.progress = progress_on_loop(loop, callbacks.progress);
     env.before_phase = persist_on_loop(loop, "switchover", callbacks.persist_phase);
+    env.lease = callbacks.lease;
     auto report = std::make_shared<OperationReport>(run_switchover(cluster, request, env));
     return std::function<void()>([report, done = callbacks.done] { done(*report); });
   });

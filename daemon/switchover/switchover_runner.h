@@ -18,6 +18,7 @@ struct OperationCallbacks {
   std::function<bool(const std::string& phase)> persist_phase;  // on the loop
   OperationRecorder::Progress progress;                          // on the loop
   std::function<void(const OperationReport&)> done;             // on the loop
+  LeaseDeadline lease;  // coordination = "etcd": the changing steps' bound
 };
 
 bool start_switchover_operation(OperationRunner& runner, const Seams& seams, const ClusterConfig& cluster,

@@ -74,6 +74,34 @@ TEST_CASE("rejoin makes the old master a read-only replica of the new master", "
   CHECK(fx.cluster.server("master").executed == fx.cluster.gtids(125));  // it fetched what it missed
 }
 
+TEST_CASE("rejoin under an etcd lease lost on the way stops before the next change", "[rejoin][lease]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  const Flavor f = fx.flavor();
+  // The lease answers `held` times, then is lost.
+  int held = 0;
+  fx.env.lease = LeaseDeadline([&held](MonoTime now) -> std::optional<MonoTime> {
+    if (held-- <= 0) return std::nullopt;
+    return now + 1h;
+  });
+  SECTION("lost before the first change: the server is untouched") {
+    held = 0;
+    auto report = fx.run();
+    INFO(report.text());
+    CHECK(report.result == OperationResult::failed);
+    CHECK(report.error_code == Errc::not_active);
+    CHECK_THAT(report.refusal, Contains("the etcd lease is not surely held"));
+    CHECK(fx.cluster.actions("master").empty());
+  }
+  SECTION("lost after read_only: it is not pointed at the master") {
+    held = 1;
+    auto report = fx.run();
+    CHECK(report.error_code == Errc::not_active);
+    CHECK(fx.cluster.actions("master") == Strings{f.fence_writes_sql()});
+    CHECK(fx.cluster.server("master").master_host.empty());
+  }
+}
+
 TEST_CASE("rejoin refuses errant transactions, lists them and the way out; --force accepts them", "[rejoin]") {
   Fixture fx(FlavorKind::mariadb);
   // Written on the old master after it came back: 0-1-121. The new master

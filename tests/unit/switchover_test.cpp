@@ -233,6 +233,60 @@ TEST_CASE("switchover failures before promotion are rolled back: old master writ
   }
 }
 
+TEST_CASE("switchover under an etcd lease lost on the way stops there and undoes nothing", "[switchover][lease]") {
+  auto kind = GENERATE(FlavorKind::mariadb, FlavorKind::mysql);
+  Fixture fx(kind);
+  const Flavor f = fx.flavor();
+  // Held (an hour ahead) until the named phase starts, then lost: another
+  // instance may hold it by now.
+  std::string lost_at;
+  fx.env.lease = LeaseDeadline([&fx, &lost_at](MonoTime now) -> std::optional<MonoTime> {
+    std::lock_guard lock(fx.cluster.mutex);
+    if (fx.cluster.phase == lost_at) return std::nullopt;
+    return now + 1h;
+  });
+
+  SECTION("lost before promote: the target is not made writable, the old master not made writable again") {
+    lost_at = "promote";
+    auto report = fx.run();
+    INFO(report.text());
+    CHECK(report.result == OperationResult::failed);
+    CHECK(report.error_code == Errc::not_active);
+    CHECK_FALSE(report.promoted);
+    CHECK_THAT(report.refusal, Contains("the etcd lease is not surely held"));
+    CHECK_THAT(report.refusal, Contains("does not undo what it did"));
+    CHECK(fx.cluster.actions("slave1", "promote").empty());
+    CHECK(fx.cluster.actions("master", "promote").empty());  // no rollback
+    CHECK(fx.cluster.server("slave1").read_only);
+    CHECK(fx.cluster.server("master").read_only);
+    CHECK(fx.vip.holder != "slave1");
+  }
+  SECTION("lost before reject_writes: nothing at all is changed") {
+    lost_at = "reject_writes";
+    auto report = fx.run();
+    CHECK(report.error_code == Errc::not_active);
+    CHECK(fx.all_actions().empty());
+    CHECK(fx.vip.holder == "master");
+    CHECK_FALSE(fx.cluster.server("master").read_only);
+  }
+  SECTION("lost before repoint: the promotion stands, no replica is touched") {
+    lost_at = "repoint";
+    auto report = fx.run();
+    CHECK(report.error_code == Errc::not_active);
+    CHECK(report.promoted);
+    CHECK_FALSE(fx.cluster.server("slave1").read_only);
+    CHECK(fx.cluster.actions("slave2", "repoint").empty());
+    CHECK(fx.cluster.actions("master", "repoint").empty());
+  }
+  SECTION("held throughout: the switchover completes as without coordination") {
+    lost_at = "none";
+    auto report = fx.run();
+    CHECK(report.result == OperationResult::completed);
+    CHECK(fx.cluster.actions("slave1", "promote") ==
+          Strings{f.stop_replica_sql(), f.reset_replica_all_sql(), "SET GLOBAL read_only=0"});
+  }
+}
+
 TEST_CASE("switchover after promotion finishes forward and reports a replica that does not follow", "[switchover]") {
   Fixture fx(FlavorKind::mariadb);
   fx.cluster.server("slave2").fail["CHANGE MASTER"] = Error{Errc::sql, "boom"};
