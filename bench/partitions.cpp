@@ -7,9 +7,12 @@
 //   master_replicas  the master <-> both replicas cut, mhad still sees all
 //   isolated         mhad cut from every host (it cannot fence: must not act)
 //   flap             the master's link down 2 s / up 2 s, for 60 s
+//   slow             everything the master's host sends 800 ms late, but
+//                    alive (what tc netem delay 800ms on its link would do;
+//                    this kernel has no netem, so a relay does it:
+//                    bench/delay_proxy.h, and what differs)
 // The partitions are iptables DROP rules inside the hosts' namespaces (the
-// application writes from mhad's namespace, so it is cut with mhad). The
-// slow master (tc netem delay) is not here: this kernel has no netem qdisc.
+// application writes from mhad's namespace, so it is cut with mhad).
 // Per kind it counts what the issue asks: false failovers (any failover
 // started), split brain (more than one writable server, read on each host
 // through its own socket, during the hold and after the heal) and, at the
@@ -37,6 +40,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_support.h"
+#include "bench/delay_proxy.h"
 #include "bench/netns_bench.h"
 
 namespace {
@@ -47,7 +51,11 @@ using nlohmann::json;
 using Steady = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-const std::vector<std::string> k_kinds = {"mhad_master", "mhad_replica", "master_replicas", "isolated", "flap"};
+const std::vector<std::string> k_kinds = {"mhad_master", "mhad_replica", "master_replicas", "isolated", "flap",
+                                          "slow"};
+// The slow kind's relay: its port in the master's namespace, its delay.
+constexpr int k_relay_port = 13306;
+constexpr std::chrono::milliseconds k_slow_delay{800};
 
 struct Options {
   int trials = 10;
@@ -61,7 +69,7 @@ struct Options {
 const char* const k_usage =
     "usage: partitions [--trials N] [--kinds K,K,...] [--hold SECONDS] [--mhad PATH]\n"
     "                  [--sandbox-dir DIR] [--work-dir DIR]\n"
-    "kinds: mhad_master, mhad_replica, master_replicas, isolated, flap (default: all)\n"
+    "kinds: mhad_master, mhad_replica, master_replicas, isolated, flap, slow (default: all)\n"
     "Each partition N times (default 10) on the netns sandbox under a write load through\n"
     "the VIP, held --hold seconds (default 15; flap: 60 s), then undone; prints false\n"
     "failovers, split brain and lost writes per kind. Needs root.\n";
@@ -100,7 +108,9 @@ class Rig {
       : m_o(o), m_sandbox(std::string(MHA_SOURCE_DIR) + "/tests/sandbox/sandbox.sh", o.sandbox_dir) {}
   ~Rig() { down(); }
 
-  bool up() {
+  // through_relay: the master's host sends through the delay relay (the
+  // slow kind), set up before anything connects to it.
+  bool up(bool through_relay) {
     down();
     const fs::path config_dir = fs::path(m_o.work_dir) / "mhad";
     std::error_code ec;
@@ -115,6 +125,11 @@ class Rig {
       std::fprintf(stderr, "partitions: cannot configure the sandbox\n");
       return false;
     }
+    if (through_relay && !relay_master()) {
+      std::fprintf(stderr, "partitions: cannot put the delay relay in front of the master's host\n");
+      return false;
+    }
+    m_through_relay = through_relay;
     m_mhad = std::make_unique<Mhad>(m_o.mhad, config_dir);
     m_log_offset = 0;
     if (!m_mhad->start() || !healthy(30s)) {
@@ -135,9 +150,14 @@ class Rig {
       m_writer.reset();
     }
     m_mhad.reset();
-    m_sandbox.stop();
+    m_relay.stop();
+    m_sandbox.stop();  // its namespaces go, with the REDIRECT rules
+    m_through_relay = false;
     return lost;
   }
+
+  bool through_relay() const { return m_through_relay; }
+  const DelayProxy& relay() const { return m_relay; }
 
   bool healthy(std::chrono::milliseconds limit) {
     return wait_for(limit, [&] {
@@ -214,8 +234,23 @@ class Rig {
     return std::nullopt;
   }
 
+  // Every new connection to the master's host (SQL and SSH) through the
+  // relay, and the replicas' IO threads reconnected through it.
+  bool relay_master() {
+    if (!m_relay.start(m_sandbox.ns(0), k_relay_port, k_slow_delay)) return false;
+    for (const char* port : {"3306", "22"})
+      if (!m_sandbox.in_host(0, fmt::format("iptables -t nat -A PREROUTING -p tcp --dport {} -j REDIRECT --to-ports {}",
+                                            port, k_relay_port)))
+        return false;
+    for (int i : {1, 2})
+      if (!m_sandbox.sql(i, "STOP SLAVE") || !m_sandbox.sql(i, "START SLAVE")) return false;
+    return true;
+  }
+
   const Options& m_o;
   NetnsSandbox m_sandbox;
+  DelayProxy m_relay;
+  bool m_through_relay = false;
   std::unique_ptr<Mhad> m_mhad;
   std::unique_ptr<VipWriter> m_writer;
   std::size_t m_log_offset = 0;
@@ -226,7 +261,7 @@ struct Partition {
   std::function<void()> undo;
 };
 
-Partition partition(const std::string& kind, const NetnsSandbox& sandbox) {
+Partition partition(const std::string& kind, const NetnsSandbox& sandbox, const DelayProxy& relay) {
   const std::string manager = sandbox.env("MHA_SANDBOX_MANAGER_ADDR");
   std::istringstream hosts_in(sandbox.env("MHA_SANDBOX_HOSTS"));
   std::vector<std::string> hosts;
@@ -245,6 +280,7 @@ Partition partition(const std::string& kind, const NetnsSandbox& sandbox) {
   if (kind == "mhad_replica") return rule_on({1}, "INPUT -s " + manager + " -j DROP");
   if (kind == "master_replicas") return rule_on({0}, "INPUT -s " + hosts.at(1) + "," + hosts.at(2) + " -j DROP");
   if (kind == "isolated") return rule_on({0, 1, 2}, "INPUT -s " + manager + " -j DROP");
+  if (kind == "slow") return Partition{[&relay] { return relay.slow(true); }, [&relay] { relay.slow(false); }};
   // flap: the link goes down and up on a timer; apply runs the whole minute.
   return Partition{[&sandbox] {
                      for (int cycle = 0; cycle < 15 && !g_interrupted; ++cycle) {
@@ -267,13 +303,23 @@ struct Tally {
 
 int bench(const Options& o) {
   Rig rig(o);
-  if (!rig.up()) return 1;
   std::map<std::string, Tally> tallies;
+  const std::string* rig_kind = nullptr;  // whose trials the rig's losses count for
   for (const auto& kind : o.kinds) {
     Tally& t = tallies[kind];
+    // The slow kind needs the relay in place before anything connects.
+    if (!rig_kind || rig.through_relay() != (kind == "slow")) {
+      if (rig_kind) {
+        auto lost = rig.down();
+        if (lost) tallies[*rig_kind].lost += *lost;
+        else tallies[*rig_kind].lost_known = false;
+      }
+      if (!rig.up(kind == "slow")) return 1;
+    }
+    rig_kind = &kind;
     for (int trial = 1; trial <= o.trials && !g_interrupted; ++trial) {
       std::fprintf(stderr, "partitions: %s trial %d of %d\n", kind.c_str(), trial, o.trials);
-      Partition p = partition(kind, rig.sandbox());
+      Partition p = partition(kind, rig.sandbox(), rig.relay());
       std::set<std::string> seen;
       bool split = false, failed = false;
       std::atomic<bool> holding{true};
@@ -316,7 +362,7 @@ int bench(const Options& o) {
         auto lost = rig.down();
         if (lost) t.lost += *lost;
         else t.lost_known = false;
-        if (!rig.up()) return 1;
+        if (!rig.up(kind == "slow")) return 1;
       }
     }
   }
