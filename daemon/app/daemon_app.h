@@ -80,6 +80,12 @@ class DaemonApp {
   std::unique_ptr<Coordinator> m_coordinator;  // null: coordination = "none"
   std::map<std::string, std::int64_t> m_adopted;  // cluster -> fencing token whose state was adopted
   std::set<std::string> m_acting_seen;            // clusters acted for at the last look
+  struct LoggedProblem {
+    std::string text;
+    MonoTime at{};
+  };
+  std::map<std::string, LoggedProblem> m_coordination_problems;  // cluster -> last logged
+  void log_coordination_problem(const std::string& cluster, const std::string& problem);
   struct Resume {
     FailoverPhase phase = FailoverPhase::recover_replicas;
     std::string new_master;

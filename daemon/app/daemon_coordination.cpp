@@ -77,10 +77,30 @@ void DaemonApp::update_eligibility() {
   }
 }
 
+// Why this instance cannot take part (etcd refuses the user, no quorum, a
+// lease not renewed) is in status all along; the log gets it when it
+// appears, when it is gone, and at most every 30 s while its text keeps
+// changing (a timeout's milliseconds), not at every poll.
+void DaemonApp::log_coordination_problem(const std::string& cluster, const std::string& problem) {
+  auto& logged = m_coordination_problems[cluster];
+  if (problem == logged.text) return;
+  const MonoTime now = m_loop.now();
+  LogFields fields{{"CLUSTER", cluster}, {"EVENT", "coordination_problem"}};
+  if (problem.empty()) {
+    log_notice(fields, "coordination of '{}' on etcd works again (it was: {})", cluster, logged.text);
+  } else if (logged.text.empty() || now - logged.at >= std::chrono::seconds(30)) {
+    log_warning(fields, "coordination of '{}' on etcd: {}", cluster, problem);
+  } else {
+    return;  // logged lately: keep the old text, so the next change is compared with what was logged
+  }
+  logged = LoggedProblem{problem, now};
+}
+
 void DaemonApp::on_coordination_change() {
   if (!m_coordinator) return;
   for (const auto& [name, monitor] : m_monitors) {
     const LeadershipView view = m_coordinator->leadership().view(name);
+    log_coordination_problem(name, view.problem);
     monitor->set_writes_allowed(false);  // again below once acting is confirmed
     if (view.role != LeaderRole::active || view.token == 0) {
       m_acting_seen.erase(name);

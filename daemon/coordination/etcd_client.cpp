@@ -123,7 +123,8 @@ Result<std::string> EtcdClient::post(const std::string& path, const std::string&
     const Errc code = status == 401 || text.find("permission denied") != std::string::npos ? Errc::auth
                       : status == 0 || status >= 500                                       ? Errc::network
                                                                                            : Errc::refused;
-    return make_error(code, "etcd '{}' answered HTTP {}: {}", url, status, text);
+    return make_error(code, "etcd '{}' answered HTTP {}: {}{}", url, status, text,
+                      etcd_json::gateway_tls_hint(text, !m_options.cert.empty()));
   }
   if (last) return *last;
   return make_error(Errc::timeout, "etcd: no endpoint answered within {} ms", timeout.count());
@@ -143,8 +144,11 @@ Result<void> EtcdClient::authenticate(Ms timeout) {
     }
     m_first = index;
     // The reply never echoes the password; etcd's message is safe to show.
-    if (status != 200) return make_error(Errc::auth, "etcd '{}' refused user '{}': {}", url, m_options.user,
-                                         scrub(etcd_json::error_text(*reply), m_options.password));
+    if (status != 200) {
+      const std::string text = scrub(etcd_json::error_text(*reply), m_options.password);
+      return make_error(Errc::auth, "etcd '{}' refused user '{}': {}{}", url, m_options.user, text,
+                        etcd_json::gateway_tls_hint(text, !m_options.cert.empty()));
+    }
     auto token = etcd_json::parse_authenticate(*reply);
     if (!token) return token.error();
     m_token = *token;

@@ -218,4 +218,14 @@ std::string error_text(std::string_view body) {
   return text;
 }
 
+std::string gateway_tls_hint(std::string_view error_text, bool client_certificate) {
+  if (error_text.find("CommonName of client") != std::string_view::npos)
+    return " (etcd's JSON gateway, which mhad talks to, refuses a client certificate that has a CommonName: "
+           "give mhad one with an empty CN, e.g. subject \"/O=example/OU=mhad\", in etcd_cert)";
+  if (client_certificate && error_text.find("connection closed") != std::string_view::npos)
+    return " (with --client-cert-auth, etcd's JSON gateway presents the member's own server certificate to "
+           "etcd: it needs extendedKeyUsage clientAuth as well as serverAuth, see the member's log)";
+  return "";
+}
+
 }  // namespace mha::etcd_json

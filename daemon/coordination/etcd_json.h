@@ -34,5 +34,12 @@ Result<std::string> parse_authenticate(std::string_view body);
 // The gateway's error reply ({"error": "...", "code": 14, "message": "..."}),
 // as one line; the body itself (cut short) when it is not that shape.
 std::string error_text(std::string_view body);
+// What to do about two refusals of etcd 3.4's gateway to a client with a
+// certificate (etcd_cert), or "": it refuses a certificate that has a
+// CommonName (CN-based auth is off for the gateway since CVE-2018-16886),
+// and with --client-cert-auth it presents the member's own server
+// certificate to etcd's gRPC side, which then needs clientAuth usage ("connection
+// closed").
+std::string gateway_tls_hint(std::string_view error_text, bool client_certificate);
 
 }  // namespace mha::etcd_json

@@ -6,13 +6,31 @@
 
 namespace mha::it {
 
-EtcdSandbox::EtcdSandbox() {
-  auto started = run(sandbox_script() + " etcd-start");
+namespace {
+
+// The value of `export NAME=VALUE` (quotes removed) in etcd-start's output, or "".
+std::string exported(const std::string& out, const std::string& name) {
+  const std::string tag = "export " + name + "=";
+  const auto at = out.find(tag);
+  if (at == std::string::npos) return "";
+  std::string value = out.substr(at + tag.size(), out.find('\n', at) - at - tag.size());
+  if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
+  return value;
+}
+
+}  // namespace
+
+EtcdSandbox::EtcdSandbox(const std::string& options) {
+  auto started = run(sandbox_script() + " etcd-start " + options);
   INFO(started.out);
   REQUIRE(started.exit_code == 0);
-  const auto at = started.out.find("MHA_SANDBOX_ETCD_ENDPOINTS=");
-  REQUIRE(at != std::string::npos);
-  endpoints = started.out.substr(at + 27, started.out.find('\n', at) - at - 27);
+  endpoints = exported(started.out, "MHA_SANDBOX_ETCD_ENDPOINTS");
+  REQUIRE_FALSE(endpoints.empty());
+  ca = exported(started.out, "MHA_SANDBOX_ETCD_CA");
+  cert = exported(started.out, "MHA_SANDBOX_ETCD_CERT");
+  key = exported(started.out, "MHA_SANDBOX_ETCD_KEY");
+  user = exported(started.out, "MHA_SANDBOX_ETCD_USER");
+  password_file = exported(started.out, "MHA_SANDBOX_ETCD_PASSWORD_FILE");
 }
 
 EtcdSandbox::~EtcdSandbox() {
@@ -34,8 +52,12 @@ std::string etcd_config_dir(const std::string& name, const EtcdSandbox& etcd) {
     from = comma + 1;
   }
   // mhad.toml holds only [daemon]: appended lines land in it.
-  std::ofstream(dir + "/mhad.toml", std::ios::app)
-      << "coordination = \"etcd\"\netcd_endpoints = [" << urls << "]\ninstance_name = \"" << name << "\"\n";
+  std::ofstream toml(dir + "/mhad.toml", std::ios::app);
+  toml << "coordination = \"etcd\"\netcd_endpoints = [" << urls << "]\ninstance_name = \"" << name << "\"\n";
+  for (const auto& [k, v] : {std::pair<const char*, const std::string&>{"etcd_ca", etcd.ca}, {"etcd_cert", etcd.cert},
+                             {"etcd_key", etcd.key}, {"etcd_user", etcd.user},
+                             {"etcd_password_file", etcd.password_file}})
+    if (!v.empty()) toml << k << " = \"" << v << "\"\n";
   return dir;
 }
 

@@ -15,9 +15,13 @@
 namespace mha::it {
 
 struct EtcdSandbox {
-  EtcdSandbox();
+  // options: "" or etcd-start's "--tls --auth" (https with client
+  // certificates required, etcd authentication on).
+  explicit EtcdSandbox(const std::string& options = "");
   ~EtcdSandbox();
   std::string endpoints;  // "http://127.0.0.1:23791,..."
+  // With --tls / --auth (else ""): what mhad's etcd_* keys take.
+  std::string ca, cert, key, user, password_file;
 };
 
 // sandbox_dir()/etcd-NAME: the sandbox config with ping_interval 2s and

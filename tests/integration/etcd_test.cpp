@@ -530,3 +530,46 @@ TEST_CASE("partitioned from etcd by iptables while the master dies, the active m
     ++fences;
   CHECK(fences == 1);
 }
+
+TEST_CASE("etcd over https with client certificates and authentication: mhad acts as its etcd user; with a wrong "
+          "password it does not, and says why",
+          "[integration][etcd][etcd_tls]") {
+  FreshSandboxAfter rebuild;
+  EtcdSandbox etcd("--tls --auth");
+  REQUIRE(etcd.endpoints.rfind("https://", 0) == 0);
+  REQUIRE_FALSE(etcd.password_file.empty());
+  Mhad good(etcd_config_dir("mha1", etcd));
+  // The same instance's config with another password for user mhad.
+  const std::string bad_dir = etcd_config_dir("mha2", etcd);
+  const std::string wrong = bad_dir + "/wrong-etcd.password";
+  REQUIRE(run("umask 077; echo not-the-password > '" + wrong + "' && sed -i 's|^etcd_password_file = .*|"
+              "etcd_password_file = \"" + wrong + "\"|' '" + bad_dir + "/mhad.toml'")
+              .exit_code == 0);
+  Mhad bad(bad_dir);
+  REQUIRE(good.start());
+  REQUIRE(bad.start());
+
+  REQUIRE(wait_until(20s, [&] { return coordination_of(good).value("role", "") == "active"; }));
+  CHECK(coordination_of(good).value("this_instance", "") == "mha1");
+  // The leader key was written through TLS and auth, under the user's prefix.
+  auto key = run(fmt::format("ETCDCTL_API=3 etcdctl --endpoints {} --cacert {} --cert {} --key {} --user "
+                             "\"root:$(cat '{}/../root.password')\" get --print-value-only /mhad/sandbox/leader",
+                             etcd.endpoints, etcd.ca, etcd.cert, etcd.key, etcd.ca.substr(0, etcd.ca.rfind('/'))));
+  INFO(key.out);
+  CHECK(key.exit_code == 0);
+  CHECK(key.out.find("mha1") != std::string::npos);
+
+  // The instance with the wrong password never acts; its status and its log
+  // name the refusal, never the password.
+  std::this_thread::sleep_for(4s);
+  const json refused = coordination_of(bad);
+  INFO(refused.dump());
+  CHECK(refused.value("role", "") != "active");
+  CHECK(refused.value("problem", "").find("refused user 'mhad'") != std::string::npos);
+  CHECK(coordination_of(good).value("active", "") == "mha1");
+  const std::string log = bad.log();
+  INFO(log.substr(log.size() > 3000 ? log.size() - 3000 : 0));
+  CHECK(log.find("refused user 'mhad'") != std::string::npos);
+  CHECK(log.find("not-the-password") == std::string::npos);
+  CHECK(good.log().find(run("cat '" + etcd.password_file + "'").out.substr(0, 12)) == std::string::npos);
+}

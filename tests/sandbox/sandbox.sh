@@ -84,10 +84,14 @@ usage: sandbox.sh COMMAND [options]
         send SIGNAL (default KILL) to host I's mariadbd (e.g. STOP, CONT)
   start-server I [--dir DIR]
         restart host I's mariadbd on its existing datadir
-  etcd-start [--dir DIR]
+  etcd-start [--tls] [--auth] [--dir DIR]
         start a 3-member etcd cluster on loopback (clients on 127.0.0.1:23791,
         23792, 23793; data in DIR/etcd/mI); prints
         `export MHA_SANDBOX_ETCD_ENDPOINTS=...`. Idempotent. `stop` stops it.
+        --tls: clients over https only, client certificates required (CA,
+        client certificate and key in DIR/etcd/tls, printed as
+        MHA_SANDBOX_ETCD_CA/_CERT/_KEY); --auth: authentication on, user
+        `mhad` read-write on /mhad/ (MHA_SANDBOX_ETCD_USER, _PASSWORD_FILE)
   etcd-stop [--dir DIR]     stop the etcd members only (data kept)
   etcd-kill I [SIGNAL] [--dir DIR]
         send SIGNAL (default KILL) to etcd member I (0-2); etcd-start
@@ -399,20 +403,29 @@ setup_tls() {
   rm -rf -- "$d"; mkdir -p "$d"
   for ((i = 0; i <= REPLICAS; i++)); do san+=",IP:$(addr_of "$i")"; done
   [[ $MODE == netns ]] && san+=",IP:${NETNS_VIP%/*}"
+  make_certs "$d" "$san"
+  chown -R mysql:mysql "$d"
+  chmod 755 "$d"; chmod 644 "$d"/*.pem; chmod 600 "$d"/*.key
+}
+
+# In directory D: ca.{pem,key}, server.{pem,key} for the subjectAltName
+# list SAN with extendedKeyUsage SERVER_EKU (default serverAuth),
+# client.{pem,key} with subject CLIENT_SUBJECT (default CN "mha-sandbox
+# client").
+make_certs() {  # D SAN [SERVER_EKU [CLIENT_SUBJECT]]
+  local d=$1 san=$2 server_eku=${3:-serverAuth} client_subject=${4:-/CN=mha-sandbox client}
   local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
   {
     openssl req -x509 "${ec[@]}" -days 3650 -subj "/CN=mha-sandbox CA" -keyout "$d/ca.key" -out "$d/ca.pem" \
       -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
     openssl req "${ec[@]}" -subj "/CN=mha-sandbox server" -keyout "$d/server.key" -out "$d/server.csr" &&
     openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
-      -out "$d/server.pem" -extfile <(printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$san") &&
-    openssl req "${ec[@]}" -subj "/CN=mha-sandbox client" -keyout "$d/client.key" -out "$d/client.csr" &&
+      -out "$d/server.pem" -extfile <(printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n' "$san" "$server_eku") &&
+    openssl req "${ec[@]}" -subj "$client_subject" -keyout "$d/client.key" -out "$d/client.csr" &&
     openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
       -out "$d/client.pem" -extfile <(printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n')
   } >"$d/openssl.log" 2>&1 || { cat "$d/openssl.log" >&2; die "openssl could not make the sandbox certificates"; }
   rm -f -- "$d"/*.csr "$d"/*.srl
-  chown -R mysql:mysql "$d"
-  chmod 755 "$d"; chmod 644 "$d"/*.pem; chmod 600 "$d"/*.key
 }
 
 netns_record() { printf '%s %s\n' "$1" "$2" >>"$DIR/netns.list"; }
@@ -960,8 +973,36 @@ EOF
 
 # ---------------------------------------------------------------- etcd
 
+# etcd-start --tls / --auth, kept in DIR/etcd/options for the members'
+# restarts: ETCD_TLS=1 serves clients over https only, with client
+# certificates required (DIR/etcd/tls); ETCD_AUTH=1 has etcd's
+# authentication on, with a user `mhad` allowed read-write under /mhad/
+# (password in DIR/etcd/mhad.password) and root (DIR/etcd/root.password).
+ETCD_TLS=0
+ETCD_AUTH=0
+load_etcd_options() {
+  local f=$DIR/etcd/options
+  [[ -f $f ]] || return 0
+  ETCD_TLS=$(sed -n 's/^tls=//p' "$f"); ETCD_TLS=${ETCD_TLS:-0}
+  ETCD_AUTH=$(sed -n 's/^auth=//p' "$f"); ETCD_AUTH=${ETCD_AUTH:-0}
+}
+etcd_tls_dir() { printf '%s/etcd/tls' "$DIR"; }
+etcd_scheme() { if ((ETCD_TLS)); then printf https; else printf http; fi; }
+# curl's and etcdctl's TLS flags, none without --tls.
+etcd_curl_tls() {
+  ((ETCD_TLS)) || return 0
+  local t; t=$(etcd_tls_dir)
+  printf -- '--cacert\n%s\n--cert\n%s\n--key\n%s\n' "$t/ca.pem" "$t/client.pem" "$t/client.key"
+}
+etcdctl_as_root() {
+  local t args=(--endpoints "$(etcd_endpoints)" --command-timeout 5s)
+  t=$(etcd_tls_dir)
+  ((ETCD_TLS)) && args+=(--cacert "$t/ca.pem" --cert "$t/client.pem" --key "$t/client.key")
+  ETCDCTL_API=3 etcdctl "${args[@]}" "$@"
+}
+
 etcd_dir() { printf '%s/etcd/m%s' "$DIR" "$1"; }
-etcd_client_url() { printf 'http://127.0.0.1:%s' $((ETCD_CLIENT_BASE + $1)); }
+etcd_client_url() { printf '%s://127.0.0.1:%s' "$(etcd_scheme)" $((ETCD_CLIENT_BASE + $1)); }
 etcd_peer_url() { printf 'http://127.0.0.1:%s' $((ETCD_PEER_BASE + $1)); }
 etcd_alive() { pid_is "$(read_pid "$(etcd_dir "$1")/pid")" "$ETCD" "--data-dir $(etcd_dir "$1")/data"; }
 etcd_endpoints() {
@@ -969,7 +1010,10 @@ etcd_endpoints() {
   for ((i = 0; i < ETCD_MEMBERS; i++)); do out+="${out:+,}$(etcd_client_url "$i")"; done
   printf '%s' "$out"
 }
-etcd_healthy() { curl -fsS -m 1 "$(etcd_client_url "$1")/health" 2>/dev/null | grep -q '"health":"true"'; }
+etcd_healthy() {
+  local tls=(); mapfile -t tls < <(etcd_curl_tls)
+  curl -fsS -m 1 "${tls[@]+"${tls[@]}"}" "$(etcd_client_url "$1")/health" 2>/dev/null | grep -q '"health":"true"'
+}
 
 start_etcd_member() {  # I
   local i=$1 d cluster="" j state=new
@@ -978,7 +1022,10 @@ start_etcd_member() {  # I
   [[ -d $d/data/member ]] && state=existing
   mkdir -p "$d"
   for ((j = 0; j < ETCD_MEMBERS; j++)); do cluster+="${cluster:+,}m$j=$(etcd_peer_url "$j")"; done
-  spawn "$d/etcd.log" "$ETCD" --name "m$i" --data-dir "$d/data" \
+  local tls=() t; t=$(etcd_tls_dir)
+  ((ETCD_TLS)) && tls=(--cert-file "$t/server.pem" --key-file "$t/server.key" --trusted-ca-file "$t/ca.pem"
+                      --client-cert-auth)
+  spawn "$d/etcd.log" "$ETCD" "${tls[@]+"${tls[@]}"}" --name "m$i" --data-dir "$d/data" \
     --listen-client-urls "$(etcd_client_url "$i")" --advertise-client-urls "$(etcd_client_url "$i")" \
     --listen-peer-urls "$(etcd_peer_url "$i")" --initial-advertise-peer-urls "$(etcd_peer_url "$i")" \
     --initial-cluster "$cluster" --initial-cluster-state "$state" --initial-cluster-token "mhasb-etcd-$$" \
@@ -987,10 +1034,33 @@ start_etcd_member() {  # I
 }
 
 cmd_etcd_start() {
-  (($# == 0)) || die "etcd-start: unknown argument '$1'"
+  local want_tls=0 want_auth=0
+  while (($#)); do
+    case $1 in
+      --tls) want_tls=1; shift ;;
+      --auth) want_auth=1; shift ;;
+      *) die "etcd-start: unknown argument '$1'" ;;
+    esac
+  done
   [[ -x $ETCD ]] || die "$ETCD not found (apt-get install etcd-server)"
   mkdir -p "$DIR"
   [[ -f $DIR/.mha-sandbox ]] || touch "$DIR/.mha-sandbox"
+  load_etcd_options
+  if [[ -f $DIR/etcd/options ]] && ((ETCD_TLS != want_tls || ETCD_AUTH != want_auth)); then
+    die "the etcd in $DIR/etcd was made with tls=$ETCD_TLS auth=$ETCD_AUTH; stop it and remove $DIR/etcd first"
+  fi
+  if [[ ! -f $DIR/etcd/options ]]; then
+    ETCD_TLS=$want_tls ETCD_AUTH=$want_auth
+    mkdir -p "$DIR/etcd"
+    # What etcd 3.4's JSON gateway (mhad's way in) needs with client
+    # certificates required: the gateway presents the server's certificate
+    # to etcd's own gRPC side (so clientAuth too), and it refuses a client
+    # certificate that has a CommonName (CN-based auth is off for it since
+    # CVE-2018-16886).
+    ((ETCD_TLS)) && { mkdir -p "$(etcd_tls_dir)"; make_certs "$(etcd_tls_dir)" "DNS:localhost,IP:127.0.0.1" \
+                        serverAuth,clientAuth "/O=mha-sandbox/OU=mhad client"; }
+    printf 'tls=%s\nauth=%s\n' "$ETCD_TLS" "$ETCD_AUTH" >"$DIR/etcd/options"
+  fi
   local i
   for ((i = 0; i < ETCD_MEMBERS; i++)); do
     if ! etcd_alive "$i" && port_taken 127.0.0.1 $((ETCD_CLIENT_BASE + i)); then
@@ -1002,8 +1072,40 @@ cmd_etcd_start() {
     wait_for "$T_SERVER_START" "etcd member $i healthy" etcd_healthy "$i" ||
       die "etcd member $i did not become healthy; see $(etcd_dir "$i")/etcd.log"
   done
+  ((ETCD_AUTH)) && etcd_enable_auth
   log "etcd: $ETCD_MEMBERS members up ($(etcd_endpoints))"
   printf 'export MHA_SANDBOX_ETCD_ENDPOINTS=%s\n' "$(etcd_endpoints)"
+  if ((ETCD_TLS)); then
+    printf "export MHA_SANDBOX_ETCD_CA='%s'\n" "$(etcd_tls_dir)/ca.pem"
+    printf "export MHA_SANDBOX_ETCD_CERT='%s'\n" "$(etcd_tls_dir)/client.pem"
+    printf "export MHA_SANDBOX_ETCD_KEY='%s'\n" "$(etcd_tls_dir)/client.key"
+  fi
+  if ((ETCD_AUTH)); then
+    printf "export MHA_SANDBOX_ETCD_USER=mhad\n"
+    printf "export MHA_SANDBOX_ETCD_PASSWORD_FILE='%s'\n" "$DIR/etcd/mhad.password"
+  fi
+}
+
+# Once per data dir: root, a role `mhad` with read-write on /mhad/, a user
+# `mhad` with it, then authentication on (etcd 3.4 wants root with the
+# root role first).
+etcd_enable_auth() {
+  [[ -f $DIR/etcd/auth-enabled ]] && return 0
+  local root_pw mhad_pw
+  root_pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+  mhad_pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+  (umask 077; printf '%s\n' "$root_pw" >"$DIR/etcd/root.password"; printf '%s\n' "$mhad_pw" >"$DIR/etcd/mhad.password")
+  {
+    etcdctl_as_root user add "root:$root_pw" &&
+    etcdctl_as_root user grant-role root root &&
+    etcdctl_as_root role add mhad &&
+    etcdctl_as_root role grant-permission mhad --prefix=true readwrite /mhad/ &&
+    etcdctl_as_root user add "mhad:$mhad_pw" &&
+    etcdctl_as_root user grant-role mhad mhad &&
+    etcdctl_as_root auth enable
+  } >"$DIR/etcd/auth.log" 2>&1 || { cat "$DIR/etcd/auth.log" >&2; die "etcd: could not turn authentication on"; }
+  touch "$DIR/etcd/auth-enabled"
+  log "etcd: authentication on (user mhad, read-write on /mhad/)"
 }
 
 stop_etcd() {

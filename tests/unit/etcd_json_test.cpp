@@ -69,3 +69,14 @@ TEST_CASE("etcd_json: replies of etcd 3.4's gateway", "[etcd]") {
   CHECK(error_text(R"({"error":"etcdserver: requested lease not found","message":"etcdserver: requested lease not found","code":5})") ==
         "etcdserver: requested lease not found");
 }
+
+TEST_CASE("etcd's gateway refusals of a client certificate come with what to do", "[etcd]") {
+  // etcd 3.4's plain-text 400 for a client certificate with a CommonName.
+  const std::string cn = error_text("CommonName of client sending a request against gateway will be ignored and not used as expected\n");
+  CHECK_THAT(gateway_tls_hint(cn, true), Catch::Matchers::Contains("empty CN"));
+  // The gateway's own connection to etcd refused (the server certificate lacks clientAuth).
+  const std::string closed = error_text(R"({"error":"connection closed","message":"connection closed","code":14})");
+  CHECK_THAT(gateway_tls_hint(closed, true), Catch::Matchers::Contains("clientAuth"));
+  CHECK(gateway_tls_hint(closed, false).empty());  // without a client certificate: another cause
+  CHECK(gateway_tls_hint("etcdserver: requested lease not found", true).empty());
+}
