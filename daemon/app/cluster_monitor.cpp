@@ -200,10 +200,18 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
   bool refresh_inventory = !extra && ++slot.cycles_since_inventory >= k_inventory_every_cycles;
   if (refresh_inventory) slot.cycles_since_inventory = 0;
   bool heartbeat = m_config.ping_type == PingType::insert && m_master == index && m_writes_allowed;
+  std::shared_ptr<SqlSession> witness;
+  if (m_config.ping_type == PingType::connect && m_master == index && m_seams.make_sql) {
+    if (!slot.witness) slot.witness = m_seams.make_sql();
+    witness = slot.witness;
+  } else if (slot.witness) {
+    slot.witness->close();  // not the master (any more): no kept client on it
+    slot.witness.reset();
+  }
   auto probe = m_seams.tcp_probe;
   CheckDelayStats* delays = extra ? nullptr : m_delays;
   m_pool.submit([weak, index, endpoint = std::move(endpoint), session = std::move(slot.session), previous,
-                 refresh_inventory, heartbeat, probe, due, delays, &loop] {
+                 refresh_inventory, heartbeat, witness, probe, due, delays, &loop] {
     MonoTime started = MonoClock::now();
     auto obs = std::make_shared<ServerObservation>(
         check_server(*session, endpoint, started, *previous, refresh_inventory));
@@ -225,6 +233,19 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
     if (!obs->reachable && obs->error && obs->error->code != Errc::auth &&
         obs->error->code != Errc::too_many_connections)
       tcp = probe(endpoint.host, endpoint.port, std::chrono::milliseconds(500));
+    if (witness) {
+      if (obs->reachable && !witness->connected()) (void)witness->connect(endpoint);
+      // The port accepts and greets nobody new: ask the kept connection.
+      if (!obs->reachable && tcp == TcpState::accepts && witness->connected()) {
+        if (witness->query("SELECT 1")) {
+          tcp = TcpState::greets;  // its threads run: not frozen
+          if (obs->error)
+            obs->error->message += "; a connection kept since its last good check still answers: the server runs";
+        } else {
+          witness->close();
+        }
+      }
+    }
     record_check_duration(MonoClock::now() - started);
     loop.post([weak, index, session, obs, tcp, due, started, delays] {
       if (delays) delays->add(std::chrono::duration_cast<std::chrono::microseconds>(started - due));

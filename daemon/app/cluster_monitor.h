@@ -96,6 +96,12 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
  private:
   struct ServerSlot {
     std::shared_ptr<SqlSession> session;  // null while a check holds it (moved into the job)
+    // ping_type = "connect" only, the master only: one connection kept from
+    // its last good check. When a new connection gets no handshake (the
+    // port accepts, nothing more), it tells a server that runs (after a
+    // master <-> replicas partition heals, MariaDB greets no new client
+    // for 10 s and more: read_connected_replicas) from a frozen one.
+    std::shared_ptr<SqlSession> witness;
     std::shared_ptr<RemoteShell> shell;   // null while an SSH job holds it
     ServerObservation observation;
     ServerObservation before_last;        // the observation before `observation`

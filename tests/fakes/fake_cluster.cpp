@@ -373,6 +373,7 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
     heartbeats();
     return name_values(s.status);
   }
+  if (sql == "SELECT 1") return one({"1"}, {"1"});
   if (sql == "SELECT @@server_id") return one({"@@server_id"}, {std::to_string(s.server_id)});
   if (sql == "SELECT @@GLOBAL.read_only") return one({"@@GLOBAL.read_only"}, {s.read_only ? "1" : "0"});
   if (sql == flavor.read_only_sql()) {

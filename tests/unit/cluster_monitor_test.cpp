@@ -206,6 +206,49 @@ TEST_CASE("monitor: a master check that does not answer within ping_interval cou
   }
 }
 
+TEST_CASE("monitor: ping_type connect: a master that greets no new client but answers a kept connection is not "
+          "frozen; one that answers neither is",
+          "[monitor]") {
+  // After a master <-> replicas partition heals, MariaDB greets no new
+  // client for 10 s and more while kept connections answer; the replicas'
+  // IO threads are reconnecting meanwhile. A connect ping alone would see
+  // "the port accepts, nothing more" and the frozen rule would kill it.
+  MonitorFixture fx;
+  fx.cluster.config.ping_type = PingType::connect;
+  fx.cluster.config.frozen_master_timeout = 500ms;
+  fx.start();
+  fx.run_until([&] { return fx.monitor->master().has_value(); }, 2s);
+  fx.run_until([&] { return false; }, 300ms);  // a good check or two: the witness is connected
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    fx.cluster.server("master").connect_error = Error{Errc::timeout, "handshake: reading initial communication packet"};
+    for (const char* r : {"slave1", "slave2"}) {
+      auto& s = fx.cluster.server(r);
+      s.io = "Connecting";
+      s.last_io_errno = 2013;
+      s.last_io_error = "Lost connection to server at 'handshake: reading initial communication packet'";
+    }
+  }
+  fx.tcp = TcpState::accepts;
+  fx.run_until([&] { return false; }, 1500ms);  // 3 x frozen_master_timeout
+  INFO(fx.monitor->evidence().size());
+  CHECK(fx.verdicts.size() <= 1);
+  for (const auto& v : fx.verdicts) CHECK(v.verdict == Verdict::unreachable_from_manager);
+  CHECK(fx.monitor->verdict() != Verdict::dead);
+
+  // Frozen for real: the kept connection hangs too. Then it is dead.
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    fx.cluster.server("master").hang = 300ms;
+  }
+  fx.run_until([&] { return fx.monitor->verdict() == Verdict::dead; }, 4s);
+  CHECK(fx.monitor->verdict() == Verdict::dead);
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    fx.cluster.server("master").hang = 0ms;
+  }
+}
+
 TEST_CASE("monitor: a SHOW SLAVE HOSTS that hangs does not fail the master's check", "[monitor]") {
   // After a master <-> replicas partition heals, MariaDB holds SHOW SLAVE
   // HOSTS and every new connection until the replicas' old dump threads
