@@ -119,7 +119,9 @@ struct FailoverEnv {
       apply_salvaged;
   // shutdown_script (MHA --command=stop|stopssh): exit 0 = host powered off,
   // 10 = mysqld killed, other = failure. Unset: no shutdown hook.
-  std::function<ScriptResult(const ServerConfig&, bool ssh_reachable)> shutdown;
+  // `limit`: the longest it may run (kShutdownScriptTimeout, or less when
+  // the lease has less left).
+  std::function<ScriptResult(const ServerConfig&, bool ssh_reachable, std::chrono::milliseconds limit)> shutdown;
   // event: "started", "finished" (detail: duration_ms, ok, detail), "note".
   std::function<void(FailoverPhase, const std::string& event, const nlohmann::json& detail)> progress;
   // Persists the phase BEFORE it starts; false stops there (needs_operator).

@@ -116,8 +116,10 @@ bool FailoverRun::fence() {
     step(fmt::format("The VIP stays on {} until the new master takes writes (its mysqld is {}).", address(old),
                      m_request.master_frozen ? "killed below" : "gone"));
   } else if (m_env.vip) {
-    if (!under_lease("taking the VIP off the old master")) return false;
-    VipOutcome v = m_env.vip->release(old, m_ssh_reachable);
+    // Within what is left of the lease, whatever the seam's own timeouts.
+    auto limit = under_lease("taking the VIP off the old master", k_vip_no_limit);
+    if (!limit) return false;
+    VipOutcome v = m_env.vip->release(old, m_ssh_reachable, *limit);
     vip_off = v.ok && !v.warning;
     if (!v.ok && !v.warning)
       return stop(FailoverResult::failed,
@@ -131,8 +133,9 @@ bool FailoverRun::fence() {
   }
 
   if (m_env.shutdown) {
-    if (!under_lease("shutdown_script")) return false;
-    ScriptResult s = m_env.shutdown(old, m_ssh_reachable);
+    auto limit = under_lease("shutdown_script", kShutdownScriptTimeout);
+    if (!limit) return false;
+    ScriptResult s = m_env.shutdown(old, m_ssh_reachable, *limit);
     if (s.started && !s.timed_out && s.signal == 0 && s.exit_code == 0) {
       m_powered_off = true;
       m_ssh_reachable = false;  // MHA: powered off, its binlog cannot be read any more

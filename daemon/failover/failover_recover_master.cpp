@@ -148,8 +148,13 @@ void FailoverRun::move_vip() {
   if (!m_env.vip) return;
   const std::size_t n = *m_new;
   const ServerConfig& old = server(m_dead);
+  // Each call within what is left of the lease at its start (coordination =
+  // "etcd"; unbounded without), whatever the seam's own timeouts.
+  auto limit = [&](const char* what) { return m_env.lease.budget(k_vip_no_limit, m_clock.now(), what); };
   auto release = [&] {
-    VipOutcome v = m_env.vip->release(old, m_ssh_reachable);
+    auto left = limit("taking the VIP off the old master");
+    if (!left) return note(left.error().message + "; the VIP was not taken off '" + old.name + "'");
+    VipOutcome v = m_env.vip->release(old, m_ssh_reachable, *left);
     if (!v.ok && !v.warning)
       note(fmt::format("VIP not taken off '{}': {}; its mysqld is gone, so clients there are refused; mhad "
                        "removes it when it sees it (fence of the old master)",
@@ -160,7 +165,12 @@ void FailoverRun::move_vip() {
       step(fmt::format("Invalidated master IP address on {} ({}).", address(old), v.detail));
   };
   auto acquire = [&] {
-    VipOutcome v = m_env.vip->acquire(old, server(n));
+    auto left = limit("moving the VIP");
+    if (!left) {
+      m_vip_failed = true;
+      return note(left.error().message + "; the VIP was not moved to '" + name(n) + "'");
+    }
+    VipOutcome v = m_env.vip->acquire(old, server(n), *left);
     if (!v.ok && !v.warning) {
       m_vip_failed = true;
       note(fmt::format("VIP not moved to '{}': {}", name(n), v.detail));

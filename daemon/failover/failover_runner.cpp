@@ -33,8 +33,8 @@ bool start_failover_operation(OperationRunner& runner, const Seams& seams, const
     env.salvage = [](RemoteShell& shell, const SalvageRequest& r) { return salvage_binlog(shell, r); };
     env.apply_salvaged = apply_salvaged;
     if (!cluster.shutdown_script.empty())
-      env.shutdown = [cluster](const ServerConfig& dead, bool reachable) {
-        return run_shutdown_script(cluster, dead, reachable);
+      env.shutdown = [cluster](const ServerConfig& dead, bool reachable, std::chrono::milliseconds limit) {
+        return run_shutdown_script(cluster, dead, reachable, limit);
       };
     env.progress = [&loop, progress = callbacks.progress](FailoverPhase phase, const std::string& event,
                                                           const nlohmann::json& detail) {

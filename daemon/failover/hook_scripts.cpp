@@ -144,8 +144,10 @@ ShutdownOutcome shutdown_outcome(const ScriptResult& result) {
   return ShutdownOutcome::failed;
 }
 
-ScriptResult run_shutdown_script(const ClusterConfig& cluster, const ServerConfig& dead, bool ssh_reachable) {
-  return run_script(shutdown_script_argv(cluster, dead, ssh_reachable), kShutdownScriptTimeout, cluster);
+ScriptResult run_shutdown_script(const ClusterConfig& cluster, const ServerConfig& dead, bool ssh_reachable,
+                                 std::chrono::milliseconds limit) {
+  return run_script(shutdown_script_argv(cluster, dead, ssh_reachable), std::min(kShutdownScriptTimeout, limit),
+                    cluster);
 }
 
 std::vector<std::string> report_script_argv(const ClusterConfig& cluster, const std::string& orig_master_host,

@@ -80,8 +80,10 @@ std::vector<std::string> shutdown_script_argv(const ClusterConfig& cluster, cons
 enum class ShutdownOutcome { powered_off, killed_host_reachable, failed };
 ShutdownOutcome shutdown_outcome(const ScriptResult& result);
 
-// Runs cluster.shutdown_script (must be set) with shutdown_script_argv.
-ScriptResult run_shutdown_script(const ClusterConfig& cluster, const ServerConfig& dead, bool ssh_reachable);
+// Runs cluster.shutdown_script (must be set) with shutdown_script_argv, for
+// at most `limit`.
+ScriptResult run_shutdown_script(const ClusterConfig& cluster, const ServerConfig& dead, bool ssh_reachable,
+                                 std::chrono::milliseconds limit = kShutdownScriptTimeout);
 
 // ---- report_script (MHA 6.4) -----------------------------------------------
 // <script words...> --orig_master_host=H

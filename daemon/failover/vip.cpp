@@ -148,7 +148,7 @@ void ShellVip::prepare(const ServerConfig& server) {
     if (!shell->run("true", acquire_timeout(server))) shell->close();
 }
 
-VipOutcome ShellVip::release(const ServerConfig& old_master, bool ssh_reachable) {
+VipOutcome ShellVip::do_release(const ServerConfig& old_master, bool ssh_reachable, milliseconds limit) {
   VipOutcome outcome;
   const std::string where = fmt::format("{} ({})", old_master.name, m_config.interface);
   if (!ssh_reachable) {
@@ -164,7 +164,7 @@ VipOutcome ShellVip::release(const ServerConfig& old_master, bool ssh_reachable)
     outcome.detail = fmt::format("VIP {} may still be on {}: no SSH access configured", m_config.address, where);
     return outcome;
   }
-  auto result = shell->run(release_command(m_config, old_master), release_timeout(old_master));
+  auto result = shell->run(release_command(m_config, old_master), std::min(release_timeout(old_master), limit));
   if (!result) {
     // Dead or cut off after all: nobody can take it away now; proceed.
     shell->close();
@@ -195,7 +195,7 @@ VipOutcome ShellVip::release(const ServerConfig& old_master, bool ssh_reachable)
   return outcome;
 }
 
-VipOutcome ShellVip::acquire(const ServerConfig& /*old_master*/, const ServerConfig& new_master) {
+VipOutcome ShellVip::do_acquire(const ServerConfig& /*old_master*/, const ServerConfig& new_master, milliseconds limit) {
   VipOutcome outcome;
   const std::string where = fmt::format("{} ({})", new_master.name, m_config.interface);
   RemoteShell* shell = shell_for(new_master);
@@ -203,7 +203,7 @@ VipOutcome ShellVip::acquire(const ServerConfig& /*old_master*/, const ServerCon
     outcome.detail = fmt::format("could not add VIP {} on {}: no SSH access configured", m_config.address, where);
     return outcome;
   }
-  auto result = shell->run(acquire_command(m_config, new_master), acquire_timeout(new_master));
+  auto result = shell->run(acquire_command(m_config, new_master), std::min(acquire_timeout(new_master), limit));
   if (!result) {
     shell->close();
     outcome.detail = fmt::format("could not add VIP {} on {}: {}", m_config.address, where, result.error().message);
@@ -249,13 +249,15 @@ std::string ShellVip::describe() const {
 ScriptVip::ScriptVip(ClusterConfig cluster, bool ignored_vip, ShellFactory shells)
     : m_cluster(std::move(cluster)), m_ignored_vip(ignored_vip), m_shells(std::move(shells)) {}
 
-VipOutcome ScriptVip::run(const std::string& what, const std::vector<std::string>& argv, bool ten_is_warning) {
-  ScriptResult r = run_script(argv, kVipScriptTimeout, m_cluster);
+VipOutcome ScriptVip::run(const std::string& what, const std::vector<std::string>& argv, milliseconds limit,
+                          bool ten_is_warning) {
+  const milliseconds timeout = std::min(kVipScriptTimeout, limit);
+  ScriptResult r = run_script(argv, timeout, m_cluster);
   VipOutcome outcome;
   const bool exited = r.started && !r.timed_out && r.signal == 0;
   outcome.ok = exited && (r.exit_code == 0 || (ten_is_warning && r.exit_code == 10));
   outcome.warning = outcome.ok && r.exit_code == 10;
-  std::string status = script_status_text(r, kVipScriptTimeout);
+  std::string status = script_status_text(r, timeout);
   if (outcome.warning) status += " (proceeding with a warning)";
   outcome.detail = fmt::format("master_ip_failover_script {}: {}", what, status);
   std::string output = output_tail(r.output);
@@ -264,14 +266,14 @@ VipOutcome ScriptVip::run(const std::string& what, const std::vector<std::string
   return outcome;
 }
 
-VipOutcome ScriptVip::release(const ServerConfig& old_master, bool ssh_reachable) {
+VipOutcome ScriptVip::do_release(const ServerConfig& old_master, bool ssh_reachable, milliseconds limit) {
   {
     std::lock_guard lock(m_mutex);
     m_orig_reachable = ssh_reachable;
   }
   auto command = ssh_reachable ? VipCommand::stopssh : VipCommand::stop;
   auto outcome = run(fmt::format("--command={} for {}", ssh_reachable ? "stopssh" : "stop", old_master.name),
-                     vip_script_argv(m_cluster, command, old_master));
+                     vip_script_argv(m_cluster, command, old_master), limit);
   if (outcome.ok) {
     std::lock_guard lock(m_mutex);
     if (m_holder == old_master.name) m_holder.clear();
@@ -279,14 +281,15 @@ VipOutcome ScriptVip::release(const ServerConfig& old_master, bool ssh_reachable
   return outcome;
 }
 
-VipOutcome ScriptVip::acquire(const ServerConfig& old_master, const ServerConfig& new_master) {
+VipOutcome ScriptVip::do_acquire(const ServerConfig& old_master, const ServerConfig& new_master,
+                                 milliseconds limit) {
   bool orig_reachable;
   {
     std::lock_guard lock(m_mutex);
     orig_reachable = m_orig_reachable;
   }
   auto outcome = run(fmt::format("--command=start for {}", new_master.name),
-                     vip_script_argv(m_cluster, VipCommand::start, old_master, &new_master, orig_reachable));
+                     vip_script_argv(m_cluster, VipCommand::start, old_master, &new_master, orig_reachable), limit);
   if (outcome.ok) {
     outcome.detail += announce_vip(m_cluster, new_master, m_shells);
     std::lock_guard lock(m_mutex);
@@ -298,7 +301,7 @@ VipOutcome ScriptVip::acquire(const ServerConfig& old_master, const ServerConfig
 VipOutcome ScriptVip::status(const ServerConfig& master) {
   // MHA: only 0 is OK at startup.
   return run(fmt::format("--command=status for {}", master.name),
-             vip_script_argv(m_cluster, VipCommand::status, master), false);
+             vip_script_argv(m_cluster, VipCommand::status, master), k_vip_no_limit, false);
 }
 
 std::string ScriptVip::describe() const {

@@ -32,13 +32,24 @@ struct VipOutcome {
   std::string detail;    // what was done or what failed, for the report (never a password)
 };
 
+// No bound on a VIP call but the implementation's own timeouts.
+inline constexpr std::chrono::milliseconds k_vip_no_limit = std::chrono::milliseconds::max();
+
 class Vip {
  public:
   virtual ~Vip() = default;
   // Takes the VIP away from the old master. ssh_reachable: whether its host
-  // answers SSH (MHA: --command=stopssh vs stop).
-  virtual VipOutcome release(const ServerConfig& old_master, bool ssh_reachable) = 0;
-  virtual VipOutcome acquire(const ServerConfig& old_master, const ServerConfig& new_master) = 0;
+  // answers SSH (MHA: --command=stopssh vs stop). `limit`: the longest the
+  // call may take, whatever its own timeouts (coordination = "etcd": what
+  // is left of the lease); a call cut short by it fails.
+  VipOutcome release(const ServerConfig& old_master, bool ssh_reachable,
+                     std::chrono::milliseconds limit = k_vip_no_limit) {
+    return do_release(old_master, ssh_reachable, limit);
+  }
+  VipOutcome acquire(const ServerConfig& old_master, const ServerConfig& new_master,
+                     std::chrono::milliseconds limit = k_vip_no_limit) {
+    return do_acquire(old_master, new_master, limit);
+  }
   // Whether acquire() on the new host may run before release() on the old
   // one: true when each acts on its own host only (ShellVip). A script may
   // move one address through an API, so its stop must come first.
@@ -50,6 +61,12 @@ class Vip {
   // One line for status/verify/logs: the mechanism and, when known, the
   // server the VIP was last placed on by this object.
   virtual std::string describe() const = 0;
+
+ private:
+  virtual VipOutcome do_release(const ServerConfig& old_master, bool ssh_reachable,
+                                std::chrono::milliseconds limit) = 0;
+  virtual VipOutcome do_acquire(const ServerConfig& old_master, const ServerConfig& new_master,
+                                std::chrono::milliseconds limit) = 0;
 };
 
 using ShellFactory = std::function<std::unique_ptr<RemoteShell>(const ServerConfig&)>;
@@ -74,8 +91,6 @@ class ShellVip final : public Vip {
  public:
   ShellVip(VipConfig config, ShellFactory shells);
 
-  VipOutcome release(const ServerConfig& old_master, bool ssh_reachable) override;
-  VipOutcome acquire(const ServerConfig& old_master, const ServerConfig& new_master) override;
   bool acquire_before_release() const override { return true; }
   void prepare(const ServerConfig& server) override;
   std::string describe() const override;
@@ -94,6 +109,9 @@ class ShellVip final : public Vip {
   static std::chrono::milliseconds acquire_timeout(const ServerConfig& host);
 
  private:
+  VipOutcome do_release(const ServerConfig& old_master, bool ssh_reachable, std::chrono::milliseconds limit) override;
+  VipOutcome do_acquire(const ServerConfig& old_master, const ServerConfig& new_master,
+                        std::chrono::milliseconds limit) override;
   RemoteShell* shell_for(const ServerConfig& server);
 
   VipConfig m_config;
@@ -116,15 +134,17 @@ class ScriptVip final : public Vip {
   // ARP caches would keep the old host for tens of seconds).
   explicit ScriptVip(ClusterConfig cluster, bool ignored_vip = false, ShellFactory shells = nullptr);
 
-  VipOutcome release(const ServerConfig& old_master, bool ssh_reachable) override;
-  VipOutcome acquire(const ServerConfig& old_master, const ServerConfig& new_master) override;
   std::string describe() const override;
 
   // `--command=status` (MHA's check at monitor start / check_repl): exit 0 ok.
   VipOutcome status(const ServerConfig& master);
 
  private:
-  VipOutcome run(const std::string& what, const std::vector<std::string>& argv, bool ten_is_warning = true);
+  VipOutcome do_release(const ServerConfig& old_master, bool ssh_reachable, std::chrono::milliseconds limit) override;
+  VipOutcome do_acquire(const ServerConfig& old_master, const ServerConfig& new_master,
+                        std::chrono::milliseconds limit) override;
+  VipOutcome run(const std::string& what, const std::vector<std::string>& argv,
+                 std::chrono::milliseconds limit = k_vip_no_limit, bool ten_is_warning = true);
 
   ClusterConfig m_cluster;
   bool m_ignored_vip = false;

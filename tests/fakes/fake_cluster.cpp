@@ -560,8 +560,9 @@ Result<Rows> FakeCluster::run(std::size_t index, const std::string& sql) {
   return make_error(Errc::sql, "fake cluster: statement not understood: {}", sql);
 }
 
-VipOutcome FakeVip::release(const ServerConfig& old_master, bool ssh_reachable) {
+VipOutcome FakeVip::do_release(const ServerConfig& old_master, bool ssh_reachable, std::chrono::milliseconds limit) {
   std::lock_guard lock(m_cluster.mutex);
+  limits.push_back(limit);
   m_cluster.events.push_back(fmt::format("vip: release {} ssh={}", old_master.name, ssh_reachable ? 1 : 0));
   // As `ip addr del` on the old host: the address goes only from there.
   if (release_outcome.ok && holder == old_master.name) holder.clear();
@@ -569,8 +570,10 @@ VipOutcome FakeVip::release(const ServerConfig& old_master, bool ssh_reachable) 
   return release_outcome;
 }
 
-VipOutcome FakeVip::acquire(const ServerConfig& old_master, const ServerConfig& new_master) {
+VipOutcome FakeVip::do_acquire(const ServerConfig& old_master, const ServerConfig& new_master,
+                               std::chrono::milliseconds limit) {
   std::lock_guard lock(m_cluster.mutex);
+  limits.push_back(limit);
   m_cluster.events.push_back(fmt::format("vip: acquire {} -> {}", old_master.name, new_master.name));
   if (acquire_outcome.ok) holder = new_master.name;
   if (acquire_outcome.ok && moves) m_cluster.vip_holder = new_master.name;

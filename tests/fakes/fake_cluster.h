@@ -192,13 +192,18 @@ class FakeVip final : public Vip {
   // As ShellVip (each side acts on its own host) or as a script (false).
   bool acquire_first = false;
 
-  VipOutcome release(const ServerConfig& old_master, bool ssh_reachable) override;
-  VipOutcome acquire(const ServerConfig& old_master, const ServerConfig& new_master) override;
+  // The limit each call got, in order: what the operation gave the seam.
+  std::vector<std::chrono::milliseconds> limits;
+
   bool acquire_before_release() const override { return acquire_first; }
   std::string describe() const override { return holder; }
 
  private:
   FakeCluster& m_cluster;
+
+  VipOutcome do_release(const ServerConfig& old_master, bool ssh_reachable, std::chrono::milliseconds limit) override;
+  VipOutcome do_acquire(const ServerConfig& old_master, const ServerConfig& new_master,
+                        std::chrono::milliseconds limit) override;
 };
 
 }  // namespace mha::test

@@ -118,6 +118,7 @@ TEST_CASE("failover promotes the candidate and repoints the other replica", "[fa
   CHECK(report.recovered_replicas == Strings{"slave2"});
   CHECK(report.failed_replicas.empty());
   CHECK(phase_names(report) == k_all_phases);
+  for (auto limit : fx.vip.limits) CHECK(limit == k_vip_no_limit);  // no lease: the seam's own timeouts
   for (const auto& p : report.phases) {
     CHECK(p.ok);
     CHECK(p.duration_ms >= 0);
@@ -668,14 +669,14 @@ TEST_CASE("failover fence failures stop before any promotion", "[failover]") {
   }
   SECTION("shutdown_script powers the host off: no salvage") {
     fx.request.master_ssh_reachable = true;
-    fx.env.shutdown = [](const ServerConfig&, bool) { return ScriptResult{true, false, 0, 0, "", ""}; };
+    fx.env.shutdown = [](const ServerConfig&, bool, std::chrono::milliseconds) { return ScriptResult{true, false, 0, 0, "", ""}; };
     auto report = fx.run();
     CHECK(report.result == FailoverResult::completed);
     CHECK(fx.salvage_calls.empty());
     CHECK_THAT(report.lost_writes_risk, Contains("powered off by shutdown_script"));
   }
   SECTION("shutdown_script fails") {
-    fx.env.shutdown = [](const ServerConfig&, bool) { return ScriptResult{true, false, 1, 0, "ipmi: timeout", ""}; };
+    fx.env.shutdown = [](const ServerConfig&, bool, std::chrono::milliseconds) { return ScriptResult{true, false, 1, 0, "ipmi: timeout", ""}; };
     auto report = fx.run();
     CHECK(report.result == FailoverResult::failed);
     CHECK_THAT(report.refusal, StartsWith("shutdown_script failed on 'master': exit 1: ipmi: timeout"));
@@ -818,6 +819,19 @@ TEST_CASE("failover under an etcd lease: each wait fits in the lease; no change 
           Strings{fx.wait(120, 1), f.stop_replica_sql(), f.reset_replica_all_sql(), "SET GLOBAL read_only=0"});
     CHECK(fx.cluster.actions("slave2", "recover_replicas") ==
           Strings{f.stop_replica_sql(), fx.change_to("slave1"), f.start_replica_sql(), fx.wait(120, 1)});
+    // The VIP seam's calls are bounded by the lease too, whatever its own timeouts.
+    REQUIRE_FALSE(fx.vip.limits.empty());
+    for (auto limit : fx.vip.limits) CHECK(limit <= 1500ms);
+  }
+  SECTION("a shutdown_script gets no more than the lease has left") {
+    std::optional<std::chrono::milliseconds> given;
+    fx.env.shutdown = [&given](const ServerConfig&, bool, std::chrono::milliseconds limit) {
+      given = limit;
+      return ScriptResult{true, false, 0, 0, "", ""};
+    };
+    fx.run();
+    REQUIRE(given);
+    CHECK(*given <= 1500ms);
   }
   SECTION("lost before the fence: no IO thread stopped, nothing promoted") {
     lose_at = "fence";
