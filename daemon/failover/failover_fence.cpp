@@ -44,43 +44,18 @@ bool FailoverRun::fence() {
       if (old_login.joinable()) old_login.join();
     });
   // No replica may receive anything more from the old master, nor reconnect
-  // to it when it comes back. Each IO thread is ended with KILL first: STOP
-  // alone kicks a thread blocked on a vanished master's socket, misses, and
-  // kicks again after 2 s (measured: 2.0 s per STOP with the link cut, 20 ms
-  // for KILL). Once the killed thread is gone the STOP is immediate and
-  // keeps it stopped; a STOP issued while it is still exiting can miss its
-  // wake-up and wait the 2 s again, hence the short wait in between.
-  // In parallel: one wait for all, not one per replica.
+  // to it when it comes back (end_io_thread). In parallel: one wait for
+  // all, not one per replica.
   std::vector<Result<void>> stopped(m_alive.size(), Result<void>{});
   run_parallel(m_alive.size(), [&](std::size_t k) {
     const std::size_t i = m_alive[k];
-    auto io_threads = [&] {
-      std::vector<std::uint64_t> ids;
-      if (auto s = session(i))
-        if (auto rows = (*s)->query(flavor(i).io_thread_ids_sql()))
-          for (const auto& row : rows->rows)
-            if (!row.empty() && row[0])
-              if (std::uint64_t id = std::strtoull(row[0]->c_str(), nullptr, 10); id != 0) ids.push_back(id);
-      return ids;
-    };
     const std::string what = fmt::format("stopping the IO thread on '{}'", name(i));
-    auto ids = io_threads();
-    auto budget = m_env.lease.budget(k_io_thread_exit_wait, m_clock.now(), what);
-    if (!budget) {
-      stopped[k] = budget.error();
-      return;
-    }
-    for (auto id : ids) (void)execute(i, Flavor::kill_connection_sql(id));
-    const auto until = m_clock.now() + *budget;
-    while (!ids.empty() && m_clock.now() < until) {
-      m_clock.sleep_for(k_io_thread_exit_poll);
-      ids = io_threads();
-    }
-    if (auto b = m_env.lease.budget(milliseconds(0), m_clock.now(), what); !b) {
-      stopped[k] = b.error();
-      return;
-    }
-    stopped[k] = execute(i, flavor(i).stop_io_thread_sql());
+    auto s = session(i);
+    stopped[k] = s ? end_io_thread(**s, flavor(i), k_io_thread_exit_wait, k_io_thread_exit_poll, m_clock,
+                                   [&](milliseconds wanted, std::string_view) {
+                                     return m_env.lease.budget(wanted, m_clock.now(), what);
+                                   })
+                   : Result<void>(s.error());
   });
   if (killer.joinable()) killer.join();
   if (early_kill && early_kill->empty()) {

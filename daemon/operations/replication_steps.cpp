@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <vector>
 
 namespace mha {
 
@@ -132,6 +134,29 @@ Result<void> make_writable(SqlSession& session, const Flavor& flavor) {
 
 Result<void> make_read_only(SqlSession& session, const Flavor& flavor) {
   return session.execute(flavor.fence_writes_sql());
+}
+
+Result<void> end_io_thread(SqlSession& session, const Flavor& flavor, std::chrono::milliseconds exit_wait,
+                           std::chrono::milliseconds poll, OperationClock& clock, const ChangeBudget& budget) {
+  auto io_threads = [&] {
+    std::vector<std::uint64_t> ids;
+    if (auto rows = session.query(flavor.io_thread_ids_sql()))
+      for (const auto& row : rows->rows)
+        if (!row.empty() && row[0])
+          if (std::uint64_t id = std::strtoull(row[0]->c_str(), nullptr, 10); id != 0) ids.push_back(id);
+    return ids;
+  };
+  auto ids = io_threads();
+  auto wait = budget(exit_wait, "stopping the IO thread");
+  if (!wait) return wait.error();
+  for (auto id : ids) (void)session.execute(Flavor::kill_connection_sql(id));
+  const auto until = clock.now() + *wait;
+  while (!ids.empty() && clock.now() < until) {
+    clock.sleep_for(poll);
+    ids = io_threads();
+  }
+  if (auto now = budget(std::chrono::milliseconds(0), "stopping the IO thread"); !now) return now.error();
+  return session.execute(flavor.stop_io_thread_sql());
 }
 
 }  // namespace mha

@@ -14,7 +14,9 @@
 #include "daemon/sql_session.h"
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace mha {
 
@@ -73,5 +75,21 @@ Result<void> forget_master(SqlSession& session, const Flavor& flavor);
 Result<void> make_writable(SqlSession& session, const Flavor& flavor);
 // read_only on (MySQL: super_read_only, which stops SUPER users too).
 Result<void> make_read_only(SqlSession& session, const Flavor& flavor);
+
+// How long a change may take now (coordination = "etcd": what the lease has
+// left of `wanted`), or Errc::not_active naming `step` when it must not start.
+using ChangeBudget = std::function<Result<std::chrono::milliseconds>(std::chrono::milliseconds wanted,
+                                                                     std::string_view step)>;
+
+// Ends a replica's IO thread so that it receives nothing more and does not
+// reconnect. KILL on each IO (receiver) thread first: STOP ... IO_THREAD
+// alone kicks a thread blocked on a vanished master's socket, misses, and
+// kicks again after 2 s (measured: 2.0 s per STOP with the link cut, 20 ms
+// for KILL). Then, once they are gone (at most `exit_wait`, polled every
+// `poll`), the STOP, immediate now, which keeps it stopped; a STOP issued
+// while a killed thread is still exiting can miss its wake-up and wait the
+// 2 s again. `budget` is asked before the KILLs and before the STOP.
+Result<void> end_io_thread(SqlSession& session, const Flavor& flavor, std::chrono::milliseconds exit_wait,
+                           std::chrono::milliseconds poll, OperationClock& clock, const ChangeBudget& budget);
 
 }  // namespace mha
