@@ -10,7 +10,7 @@
 //   slow             everything the master's host sends 800 ms late, but
 //                    alive (what tc netem delay 800ms on its link would do;
 //                    this kernel has no netem, so a relay does it:
-//                    bench/delay_proxy.h, and what differs)
+//                    tests/sandbox/delay_proxy.h, and what differs)
 // The partitions are iptables DROP rules inside the hosts' namespaces (the
 // application writes from mhad's namespace, so it is cut with mhad).
 // Per kind it counts what the issue asks: false failovers (any failover
@@ -40,13 +40,14 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_support.h"
-#include "bench/delay_proxy.h"
+#include "tests/sandbox/delay_proxy.h"
 #include "bench/netns_bench.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace mha::bench;
+using mha::sandbox::DelayProxy;
 using nlohmann::json;
 using Steady = std::chrono::steady_clock;
 namespace fs = std::filesystem;

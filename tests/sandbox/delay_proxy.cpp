@@ -1,5 +1,5 @@
 // The relay of delay_proxy.h: one child process, one poll loop.
-#include "bench/delay_proxy.h"
+#include "tests/sandbox/delay_proxy.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include <list>
 #include <thread>
 
-namespace mha::bench {
+namespace mha::sandbox {
 
 namespace {
 
@@ -230,4 +230,4 @@ void DelayProxy::stop() {
   m_pid = -1;
 }
 
-}  // namespace mha::bench
+}  // namespace mha::sandbox

@@ -16,7 +16,7 @@
 #include <sys/types.h>
 #include <vector>
 
-namespace mha::bench {
+namespace mha::sandbox {
 
 class DelayProxy {
  public:
@@ -38,4 +38,4 @@ class DelayProxy {
   pid_t m_pid = -1;
 };
 
-}  // namespace mha::bench
+}  // namespace mha::sandbox
