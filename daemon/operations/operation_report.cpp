@@ -92,14 +92,17 @@ bool OperationRecorder::phase(const std::string& name, const std::function<bool(
   return ok;
 }
 
-bool OperationRecorder::under_lease(const LeaseDeadline& lease, MonoTime now, std::string_view step) {
-  auto budget = lease.budget(std::chrono::milliseconds(0), now, step);
-  if (budget) return true;
-  return stop(OperationResult::failed, Errc::not_active,
-              fmt::format("{}; this instance stops acting here and does not undo what it did (undoing is acting "
-                          "too): the instance that holds the lease next finds the {} in phase '{}' in etcd and leaves it "
-                          "for an operator",
-                          budget.error().message, m_report.operation, m_phase));
+std::optional<std::chrono::milliseconds> OperationRecorder::lease_budget(const LeaseDeadline& lease, MonoTime now,
+                                                                         std::string_view step,
+                                                                         std::chrono::milliseconds wanted) {
+  auto budget = lease.budget(wanted, now, step);
+  if (budget) return *budget;
+  stop(OperationResult::failed, Errc::not_active,
+       fmt::format("{}; this instance stops acting here and does not undo what it did (undoing is acting too): the "
+                   "instance that holds the lease next finds the {} in phase '{}' in etcd and leaves it for an "
+                   "operator",
+                   budget.error().message, m_report.operation, m_phase));
+  return std::nullopt;
 }
 
 void OperationRecorder::step(std::string text) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,7 +94,13 @@ class OperationRecorder {
   // Errc::not_active) and does not undo what it did, since undoing is acting too: the
   // instance that holds the lease next finds the phase in etcd and parks it
   // for an operator. Always true without coordination.
-  bool under_lease(const LeaseDeadline& lease, MonoTime now, std::string_view step);
+  bool under_lease(const LeaseDeadline& lease, MonoTime now, std::string_view step) {
+    return lease_budget(lease, now, step, std::chrono::milliseconds(0)).has_value();
+  }
+  // The same for a step with a timeout of its own: `wanted` capped at what
+  // the lease has left, or nullopt (and the operation stopped).
+  std::optional<std::chrono::milliseconds> lease_budget(const LeaseDeadline& lease, MonoTime now,
+                                                        std::string_view step, std::chrono::milliseconds wanted);
   void set_detail(std::string detail) { m_detail = clean(std::move(detail)); }
   std::string clean(std::string text) const;
   const std::string& current_phase() const { return m_phase; }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace mha {
 
 namespace {
@@ -36,9 +38,10 @@ std::vector<std::string> online_change_script_argv(const ClusterConfig& cluster,
 
 VipOutcome run_online_change_script(const ClusterConfig& cluster, OnlineChangeCommand command,
                                     const ServerConfig& orig, const ServerConfig& next,
-                                    bool orig_master_is_new_slave) {
+                                    bool orig_master_is_new_slave, std::chrono::milliseconds limit) {
   const auto argv = online_change_script_argv(cluster, command, orig, next, orig_master_is_new_slave);
-  ScriptResult r = run_script(argv, kVipScriptTimeout, cluster);
+  const auto timeout = std::min(kVipScriptTimeout, limit);
+  ScriptResult r = run_script(argv, timeout, cluster);
   VipOutcome out;
   const std::string what = command == OnlineChangeCommand::stop ? "--command=stop" : "--command=start";
   std::string output = scrub_secrets(r.output, cluster);
@@ -46,7 +49,7 @@ VipOutcome run_online_change_script(const ClusterConfig& cluster, OnlineChangeCo
   const bool exited = r.started && !r.timed_out && r.signal == 0;
   out.ok = exited && (r.exit_code == 0 || r.exit_code == 10);
   out.warning = exited && r.exit_code == 10;
-  out.detail = fmt::format("master_ip_online_change_script {} {}{}", what, script_status_text(r, kVipScriptTimeout),
+  out.detail = fmt::format("master_ip_online_change_script {} {}{}", what, script_status_text(r, timeout),
                            output.empty() ? "" : ": " + output);
   return out;
 }

@@ -25,9 +25,11 @@ std::vector<std::string> online_change_script_argv(const ClusterConfig& cluster,
                                                    const ServerConfig& orig, const ServerConfig& next,
                                                    bool orig_master_is_new_slave);
 
-// Runs it (bounded by kVipScriptTimeout) and reads the exit code.
+// Runs it (bounded by kVipScriptTimeout, or `limit` when less) and reads
+// the exit code.
 VipOutcome run_online_change_script(const ClusterConfig& cluster, OnlineChangeCommand command,
                                     const ServerConfig& orig, const ServerConfig& next,
-                                    bool orig_master_is_new_slave);
+                                    bool orig_master_is_new_slave,
+                                    std::chrono::milliseconds limit = k_vip_no_limit);
 
 }  // namespace mha

@@ -71,6 +71,10 @@ class Switchover {
   bool refuse(Errc code, std::string why) { return m_log.stop(OperationResult::refused, code, std::move(why)); }
   // Each change below starts only while the etcd lease is surely held.
   bool leased(std::string_view step) { return m_log.under_lease(m_env.lease, m_clock.now(), step); }
+  // The VIP seam's calls: within what the lease has left, whatever their own timeouts.
+  std::optional<std::chrono::milliseconds> vip_limit(std::string_view step) {
+    return m_log.lease_budget(m_env.lease, m_clock.now(), step, k_vip_no_limit);
+  }
 
   // --- check -----------------------------------------------------------------
   bool check() {
@@ -205,8 +209,9 @@ class Switchover {
   bool reject_writes() {
     const std::size_t master = m_request.master;
     if (m_env.vip_stop) {
-      if (!leased("taking the VIP off the master")) return false;
-      VipOutcome v = m_env.vip_stop(server(master), server(*m_target));
+      auto limit = vip_limit("taking the VIP off the master");
+      if (!limit) return false;
+      VipOutcome v = m_env.vip_stop(server(master), server(*m_target), *limit);
       m_vip_stopped = true;
       if (!v.ok && !v.warning) return roll_back(fmt::format("taking the VIP off '{}' failed: {}", name(master), v.detail));
       if (v.warning) m_log.note(fmt::format("VIP release on '{}' warned: {}", name(master), v.detail));
@@ -286,8 +291,9 @@ class Switchover {
     else m_log.note(fmt::format("cannot read the GTIDs of '{}': replicas will not be waited for", name(target)));
 
     if (m_env.vip_start) {
-      if (!leased(fmt::format("moving the VIP to '{}'", name(target)))) return false;
-      VipOutcome v = m_env.vip_start(server(m_request.master), server(target));
+      auto limit = vip_limit(fmt::format("moving the VIP to '{}'", name(target)));
+      if (!limit) return false;
+      VipOutcome v = m_env.vip_start(server(m_request.master), server(target), *limit);
       if (!v.ok && !v.warning) {
         m_vip_failed = true;
         m_log.note(fmt::format("VIP not moved to '{}': {}", name(target), v.detail));
@@ -394,7 +400,9 @@ class Switchover {
                                       back.error().message));
     }
     if (m_vip_stopped && m_env.vip_start) {
-      VipOutcome v = m_env.vip_start(server(master), server(master));
+      auto limit = vip_limit(fmt::format("putting the VIP back on '{}'", name(master)));
+      if (!limit) return false;
+      VipOutcome v = m_env.vip_start(server(master), server(master), *limit);
       if (v.ok) m_log.step(fmt::format("rollback: VIP back on '{}' ({}).", name(master), v.detail));
       else left.push_back(fmt::format("the VIP is not back on '{}' ({})", name(master), v.detail));
     }

@@ -79,8 +79,10 @@ struct SwitchoverEnv {
   std::function<std::unique_ptr<SqlSession>()> make_sql;
   // Clients' way to the master. Unset: no VIP, clients follow by themselves.
   // stop(orig, next) before read_only; start(orig, next) after promotion;
-  // rollback calls start(orig, orig).
-  std::function<VipOutcome(const ServerConfig& orig, const ServerConfig& next)> vip_stop, vip_start;
+  // rollback calls start(orig, orig). `limit`: the longest the call may
+  // take (what the lease has left; k_vip_no_limit without coordination).
+  std::function<VipOutcome(const ServerConfig& orig, const ServerConfig& next, std::chrono::milliseconds limit)>
+      vip_stop, vip_start;
   OperationRecorder::Progress progress;
   OperationRecorder::BeforePhase before_phase;
   OperationClock* clock = &real_operation_clock();

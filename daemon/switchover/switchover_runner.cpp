@@ -9,6 +9,8 @@
 
 namespace mha {
 
+using std::chrono::milliseconds;
+
 OperationRecorder::Progress progress_on_loop(EventLoop& loop, OperationRecorder::Progress progress) {
   return [&loop, progress](const std::string& phase, const std::string& event, const nlohmann::json& detail) {
     loop.post([progress, phase, event, detail] {
@@ -35,18 +37,23 @@ bool start_switchover_operation(OperationRunner& runner, const Seams& seams, con
     std::shared_ptr<Vip> vip;
     if (!cluster.master_ip_online_change_script.empty()) {
       const bool new_slave = request.orig_master_is_new_slave;
-      env.vip_stop = [cluster, new_slave](const ServerConfig& orig, const ServerConfig& next) {
-        return run_online_change_script(cluster, OnlineChangeCommand::stop, orig, next, new_slave);
+      env.vip_stop = [cluster, new_slave](const ServerConfig& orig, const ServerConfig& next, milliseconds limit) {
+        return run_online_change_script(cluster, OnlineChangeCommand::stop, orig, next, new_slave, limit);
       };
       auto shells = operation_shells(seams, cluster);
-      env.vip_start = [cluster, new_slave, shells](const ServerConfig& orig, const ServerConfig& next) {
-        VipOutcome v = run_online_change_script(cluster, OnlineChangeCommand::start, orig, next, new_slave);
+      env.vip_start = [cluster, new_slave, shells](const ServerConfig& orig, const ServerConfig& next,
+                                                   milliseconds limit) {
+        VipOutcome v = run_online_change_script(cluster, OnlineChangeCommand::start, orig, next, new_slave, limit);
         if (v.ok) v.detail += announce_vip(cluster, next, shells);
         return v;
       };
     } else if ((vip = make_vip(cluster, operation_shells(seams, cluster)))) {
-      env.vip_stop = [vip](const ServerConfig& orig, const ServerConfig&) { return vip->release(orig, true); };
-      env.vip_start = [vip](const ServerConfig& orig, const ServerConfig& next) { return vip->acquire(orig, next); };
+      env.vip_stop = [vip](const ServerConfig& orig, const ServerConfig&, milliseconds limit) {
+        return vip->release(orig, true, limit);
+      };
+      env.vip_start = [vip](const ServerConfig& orig, const ServerConfig& next, milliseconds limit) {
+        return vip->acquire(orig, next, limit);
+      };
     }
     env.progress = progress_on_loop(loop, callbacks.progress);
     env.before_phase = persist_on_loop(loop, "switchover", callbacks.persist_phase);

@@ -32,8 +32,12 @@ struct Fixture {
                                           {43, "repl", "Binlog Dump GTID", 900, ""},
                                           {44, "system user", "Daemon", 900, ""}};
     env.make_sql = [this] { return cluster.make_sql(); };
-    env.vip_stop = [this](const ServerConfig& orig, const ServerConfig&) { return vip.release(orig, true); };
-    env.vip_start = [this](const ServerConfig& orig, const ServerConfig& next) { return vip.acquire(orig, next); };
+    env.vip_stop = [this](const ServerConfig& orig, const ServerConfig&, std::chrono::milliseconds limit) {
+      return vip.release(orig, true, limit);
+    };
+    env.vip_start = [this](const ServerConfig& orig, const ServerConfig& next, std::chrono::milliseconds limit) {
+      return vip.acquire(orig, next, limit);
+    };
     env.progress = [this](const std::string& phase, const std::string& event, const nlohmann::json&) {
       if (event == "note") return;
       std::lock_guard lock(cluster.mutex);
@@ -284,6 +288,9 @@ TEST_CASE("switchover under an etcd lease lost on the way stops there and undoes
     CHECK(report.result == OperationResult::completed);
     CHECK(fx.cluster.actions("slave1", "promote") ==
           Strings{f.stop_replica_sql(), f.reset_replica_all_sql(), "SET GLOBAL read_only=0"});
+    // The VIP calls got what the lease had left, not an unbounded time.
+    REQUIRE(fx.vip.limits.size() == 2);
+    for (auto limit : fx.vip.limits) CHECK(limit <= std::chrono::milliseconds(1h));
   }
 }
 
