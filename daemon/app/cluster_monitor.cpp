@@ -262,6 +262,8 @@ void ClusterMonitor::on_observation(std::size_t index, std::shared_ptr<SqlSessio
   slot.tcp = tcp;
   slot.before_last = std::move(slot.observation);
   slot.observation = std::move(obs);
+  slot.last_check_took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(MonoClock::now() - slot.observation.checked_at);
   slot.observation.connected_replicas = slot.connected_replicas;
   note_changes(index, slot.before_last, slot.observation);
   if (m_running && slot.observation.reachable) watch_connection(index);
@@ -519,7 +521,14 @@ void ClusterMonitor::evaluate_detector() {
                   master.name, master.host, evidence);
       break;
     case Verdict::alive:
-      log_notice(fields, "master '{}' answers again", master.name);
+      // A check that came back late (a slow master or a slow network, not
+      // a gone one) says so: with a slow master this line repeats.
+      if (const auto took = m_slots[*m_master].last_check_took; took > m_config.ping_interval)
+        log_notice(fields, "master '{}' answers again, late: its check took {} ms, over ping_interval ({}): slow, "
+                   "not gone",
+                   master.name, took.count(), format_duration(m_config.ping_interval));
+      else
+        log_notice(fields, "master '{}' answers again", master.name);
       break;
     default:
       log_info(fields, "master '{}' is {}", master.name, verdict_name(change->verdict));

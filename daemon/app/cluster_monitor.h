@@ -114,6 +114,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
     std::string vip_error;
     TimerId timer = 0;
     bool overdue_counted = false;  // the running check overran ping_interval and counted as failed
+    std::chrono::milliseconds last_check_took{0};  // start to answer, of the last finished check
     MonoTime reach_probed_at{};    // last TCP connect to the master from this (replica's) host
     unsigned cycles_since_inventory = 0;
     // The master's SHOW SLAVE HOSTS runs on a connection of its own, opened

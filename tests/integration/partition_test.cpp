@@ -200,6 +200,8 @@ TEST_CASE("netns: a slow master (everything its host sends 800 ms late) under a 
   // ms (750 in 15 s unhindered), and mhad's checks overran ping_interval.
   CHECK(acked_slow < 60);
   CHECK(slow.verdicts.count("suspect"));
+  // And says the master is slow, not gone.
+  CHECK(mhad.log().find("answers again, late: its check took") != std::string::npos);
   CHECK_FALSE(slow.failed_over);
   CHECK_FALSE(after.failed_over);
   for (const char* v : {"dead", "dead_host"}) {
