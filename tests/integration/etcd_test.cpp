@@ -77,6 +77,18 @@ std::string wait_for_one_active(const std::vector<Mhad*>& instances, std::chrono
   return active;
 }
 
+// mha1 on its own config dir, active; then mha2 on the plain one, standby.
+Instances mha1_active_then_mha2(const std::string& dir1, const EtcdSandbox& etcd) {
+  Instances mhad;
+  mhad.by_name["mha1"] = std::make_unique<Mhad>(dir1);
+  REQUIRE(mhad.by_name["mha1"]->start());
+  REQUIRE(wait_for_one_active(mhad.all(), 20s) == "mha1");
+  mhad.by_name["mha2"] = std::make_unique<Mhad>(etcd_config_dir("mha2", etcd));
+  REQUIRE(mhad.by_name["mha2"]->start());
+  REQUIRE(wait_for_one_active(mhad.all(), 10s) == "mha1");
+  return mhad;
+}
+
 }  // namespace
 
 TEST_CASE("three mhad on etcd: one acts; kill -9 it and another takes over within 2 x ping_interval; then one "
@@ -420,13 +432,7 @@ TEST_CASE("an active mhad that reaches none of the cluster's servers releases th
               "/clusters.d/sandbox.toml'")
               .exit_code == 0);
   REQUIRE(run("grep -c '^ip = \"127.0.0.2' '" + dir1 + "/clusters.d/sandbox.toml'").out.rfind("3", 0) == 0);
-  Instances mhad;
-  mhad.by_name["mha1"] = std::make_unique<Mhad>(dir1);
-  REQUIRE(mhad.by_name["mha1"]->start());
-  REQUIRE(wait_for_one_active(mhad.all(), 20s) == "mha1");
-  mhad.by_name["mha2"] = std::make_unique<Mhad>(etcd_config_dir("mha2", etcd));
-  REQUIRE(mhad.by_name["mha2"]->start());
-  REQUIRE(wait_for_one_active(mhad.all(), 10s) == "mha1");
+  Instances mhad = mha1_active_then_mha2(dir1, etcd);
   Mhad& blind = *mhad.by_name["mha1"];
   Mhad& other = *mhad.by_name["mha2"];
   INFO(mhad.logs());
@@ -482,13 +488,7 @@ TEST_CASE("partitioned from etcd by iptables while the master dies, the active m
   const std::string dir1 = etcd_config_dir("mha1", etcd);
   REQUIRE(run("sed -i 's|^etcd_endpoints = .*|etcd_endpoints = [" + endpoints + "]|' '" + dir1 + "/mhad.toml'")
               .exit_code == 0);
-  Instances mhad;
-  mhad.by_name["mha1"] = std::make_unique<Mhad>(dir1);
-  REQUIRE(mhad.by_name["mha1"]->start());
-  REQUIRE(wait_for_one_active(mhad.all(), 20s) == "mha1");
-  mhad.by_name["mha2"] = std::make_unique<Mhad>(etcd_config_dir("mha2", etcd));
-  REQUIRE(mhad.by_name["mha2"]->start());
-  REQUIRE(wait_for_one_active(mhad.all(), 10s) == "mha1");
+  Instances mhad = mha1_active_then_mha2(dir1, etcd);
   Mhad& cut_off = *mhad.by_name["mha1"];
   Mhad& other = *mhad.by_name["mha2"];
   INFO(mhad.logs());
