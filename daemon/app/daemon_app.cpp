@@ -157,7 +157,7 @@ void DaemonApp::request_stop(std::string_view why) {
   sd_notify(0, "STATUS=stopping after the running failover");
 }
 
-void DaemonApp::start_monitors() {
+void DaemonApp::start_monitors(const std::map<std::string, std::string>& known_masters) {
   for (const auto& cluster : m_config.clusters) {
     auto monitor = std::make_shared<ClusterMonitor>(m_loop, *m_pool, m_seams, cluster, &m_delays);
     std::string name = cluster.name;
@@ -170,6 +170,9 @@ void DaemonApp::start_monitors() {
       if (!it->second.state.master.empty()) monitor->restore_master(it->second.state.master);
       monitor->set_fenced(it->second.state.awaiting_rejoin);
     }
+    // A monitor started during an operation derives no master until the
+    // operation ends: it starts from the one its predecessor knew.
+    if (auto known = known_masters.find(name); known != known_masters.end()) monitor->restore_master(known->second);
     // A reload in the middle of an operation: the new monitor must not judge
     // the master (and start a second failover) while the first one runs. The
     // operation's end clears this on whichever monitor is current.
@@ -524,11 +527,15 @@ Result<std::size_t> DaemonApp::reload(std::string_view why) {
   // group created since is found: the socket goes to the (new) socket_group,
   // a failure is logged with the fix.
   if (m_server) (void)m_server->set_groups(next.daemon.socket_group, next.daemon.admin_group);
-  for (auto& [name, monitor] : m_monitors) monitor->stop();
+  std::map<std::string, std::string> masters;
+  for (auto& [name, monitor] : m_monitors) {
+    if (auto master = monitor->master()) masters[name] = monitor->config().servers[*master].name;
+    monitor->stop();
+  }
   m_monitors.clear();
   m_config = std::move(next);
   load_states();
-  start_monitors();
+  start_monitors(masters);
   if (m_coordinator) {
     std::vector<std::string> names;
     for (const auto& c : m_config.clusters) names.push_back(c.name);

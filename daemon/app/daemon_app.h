@@ -39,7 +39,9 @@ class DaemonApp {
   void set_etcd_factory(std::function<std::unique_ptr<Etcd>()> make_etcd) { m_make_etcd = std::move(make_etcd); }
 
  private:
-  void start_monitors();
+  // known_masters: cluster -> the master the previous monitor knew (a
+  // reload), which wins over the saved state's.
+  void start_monitors(const std::map<std::string, std::string>& known_masters = {});
   // Re-reads the configuration. On any error the old one stays live and the
   // errors are returned (one per line); on success the monitors restart.
   Result<std::size_t> reload(std::string_view why);

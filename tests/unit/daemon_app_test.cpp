@@ -15,6 +15,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 using namespace mha;
@@ -46,6 +47,29 @@ struct AppFixture {
     std::filesystem::remove_all(dir);
   }
   std::string socket() const { return (dir / "mhad.sock").string(); }
+  // The configuration start() gives the app, as files too, for a reload
+  // (the daemon reads them again); the seams stay the scripted cluster.
+  void write_config_files() const {
+    std::filesystem::create_directories(dir / "clusters.d");
+    auto secret = [&](const std::string& name, const std::string& value) {
+      const auto path = dir / name;
+      std::ofstream(path) << value << "\n";
+      std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+      return path.string();
+    };
+    std::ofstream(dir / "mhad.toml") << "[daemon]\nsocket = \"" << socket() << "\"\nstate_dir = \""
+                                     << (dir / "state").string()
+                                     << "\"\nadmin_group = \"root\"\nworker_threads = 4\n";
+    std::ofstream out(dir / "clusters.d" / (cluster.config.name + ".toml"));
+    out << "user = \"" << cluster.config.user << "\"\npassword_file = \""
+        << secret("mha.password", std::string(cluster.config.password.reveal())) << "\"\nrepl_user = \""
+        << cluster.config.repl_user << "\"\nrepl_password_file = \""
+        << secret("repl.password", std::string(cluster.config.repl_password.reveal()))
+        << "\"\nping_interval = \"100ms\"\nping_failures = 2\nmin_failover_interval = \"0s\"\n";
+    for (const auto& server : cluster.config.servers)
+      out << "\n[[server]]\nname = \"" << server.name << "\"\nhost = \"" << server.host << "\"\n"
+          << (server.candidate_master ? "candidate_master = true\n" : "");
+  }
   void start() {
     Config config;
     config.main_file = dir / "mhad.toml";
@@ -154,4 +178,45 @@ TEST_CASE("daemon: in maintenance the dead verdict starts nothing", "[daemon]") 
   CHECK(fx.cluster_status()["last_failover"].is_null());
   std::lock_guard lock(fx.cluster.mutex);
   CHECK(fx.cluster.server("slave1").read_only);
+}
+
+TEST_CASE("daemon: a reload during a switchover: the switchover stays the one operation and runs to its end, the "
+          "reloaded monitor does not judge the master meanwhile",
+          "[daemon]") {
+  AppFixture fx;
+  fx.write_config_files();
+  fx.start();
+  REQUIRE(AppFixture::wait([&] { return fx.cluster_status().value("health", "") == "ok"; }, 5s));
+  {
+    // The target's catch-up takes 1.5 s and then fails: the switchover is
+    // running when the reload comes, and ends rolled back.
+    std::lock_guard lock(fx.cluster.mutex);
+    fx.cluster.server("slave1").hang_on["SELECT MASTER_GTID_WAIT"] = 1500ms;
+  }
+  json switched;
+  std::thread client([&] { switched = fx.request({{"id", 7}, {"cmd", "switchover"}, {"cluster", "app1"},
+                                                  {"to", "slave1"}}); });
+  REQUIRE(AppFixture::wait([&] { return !fx.cluster_status().value("operation_running", json()).is_null(); }, 3s));
+  auto reloaded = fx.request({{"id", 8}, {"cmd", "reload"}});
+  INFO(reloaded.dump());
+  CHECK(reloaded.value("ok", false));
+  // The new monitor knows the switchover is running, and the master; a
+  // second operation is refused.
+  CHECK_FALSE(fx.cluster_status().value("operation_running", json()).is_null());
+  CHECK(fx.cluster_status()["master"] == "master");
+  auto second = fx.request({{"id", 9}, {"cmd", "failover"}, {"cluster", "app1"}});
+  CHECK_FALSE(second.value("ok", true));
+  client.join();
+  INFO(switched.dump());
+  CHECK(switched.value("ok", true) == false);
+  CHECK(switched["error"]["code"] == "rolled_back");
+  REQUIRE(AppFixture::wait([&] { return fx.cluster_status().value("operation_running", json(1)).is_null(); }, 3s));
+  auto status = fx.cluster_status();
+  CHECK(status["master"] == "master");
+  CHECK(status["last_failover"].is_null());
+  {
+    std::lock_guard lock(fx.cluster.mutex);
+    CHECK_FALSE(fx.cluster.server("master").read_only);
+    CHECK(fx.cluster.server("slave1").read_only);
+  }
 }
