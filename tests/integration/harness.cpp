@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,8 +94,14 @@ Mhad::~Mhad() {
 
 bool Mhad::start(const std::vector<std::pair<std::string, std::string>>& env) {
   std::string log_path = m_dir + "/mhad.log";
+  const pid_t parent = ::getpid();
   m_pid = ::fork();
   if (m_pid == 0) {
+    // A test binary that dies without its destructors (a signal: SIGPIPE
+    // from a reader that quit, a crash) takes its mhad with it. Tests start
+    // mhad from their main thread, whose exit is the process's.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);
     for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
     int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ::dup2(fd, STDOUT_FILENO);
