@@ -268,15 +268,9 @@ TEST_CASE("the active mhad is cut off from etcd (its one member frozen) while th
   FreshSandboxAfter rebuild;
   EtcdSandbox etcd;
   // mha1 reaches etcd through member 0 only; mha2 through all three.
-  Instances mhad;
   const std::string dir1 = etcd_config_dir("mha1", etcd);
   run("sed -i 's|^etcd_endpoints = .*|etcd_endpoints = [\"http://127.0.0.1:23791\"]|' '" + dir1 + "/mhad.toml'");
-  mhad.by_name["mha1"] = std::make_unique<Mhad>(dir1);
-  REQUIRE(mhad.by_name["mha1"]->start());
-  REQUIRE(wait_for_one_active(mhad.all(), 20s) == "mha1");
-  mhad.by_name["mha2"] = std::make_unique<Mhad>(etcd_config_dir("mha2", etcd));
-  REQUIRE(mhad.by_name["mha2"]->start());
-  REQUIRE(wait_for_one_active(mhad.all(), 10s) == "mha1");
+  Instances mhad = mha1_active_then_mha2(dir1, etcd);
 
   // SIGSTOP: connections to the member hang, as across a partition; the
   // other two keep quorum.
