@@ -71,6 +71,7 @@ void ClusterMonitor::set_master(std::size_t index) {
   m_detector.set_expected_replicas(static_cast<int>(m_slots.size()) - 1);
   m_loop.cancel(m_opinion_timer);
   m_opinion_timer = 0;
+  m_suspect_digest.reset();
 }
 
 std::shared_ptr<RemoteShell> ClusterMonitor::lend_shell(std::size_t index) {
@@ -361,12 +362,24 @@ void ClusterMonitor::report_overdue_check(std::size_t index) {
 void ClusterMonitor::manager_check(std::size_t index, const ManagerCheck& check) {
   bool was_suspect = m_detector.suspect();
   m_detector.on_manager_check(check);
+  const auto& name = m_config.servers[index].name;
+  LogFields fields{{"CLUSTER", m_config.name}, {"SERVER", name}, {"EVENT", "master_suspect"},
+                   {"MESSAGE_ID", std::string(k_message_master_suspect)}};
   if (!was_suspect && m_detector.suspect()) {
-    log_warning({{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[index].name}, {"EVENT", "master_suspect"},
-                 {"MESSAGE_ID", std::string(k_message_master_suspect)}},
-                "master '{}' failed a check ({}); asking the replicas and its host", m_config.servers[index].name,
-                check.message);
+    // A master that keeps failing checks and answering again gets this
+    // line at debug after the first time, summed up once a minute.
+    if (m_suspect_digest.on_suspect(m_loop.now()))
+      log_warning(fields, "master '{}' failed a check ({}); asking the replicas and its host", name, check.message);
+    else
+      log_debug(fields, "master '{}' failed a check ({}); asking the replicas and its host", name, check.message);
     schedule_opinion_round();
+  } else if (check.ok && !m_detector.suspect()) {
+    if (auto streak = m_suspect_digest.on_check_passed(m_loop.now()))
+      log_notice(fields,
+                 "master '{}' has passed every check for {} s: steady again, after {} more failed checks in {} s "
+                 "({} answered late, the longest check {} ms)",
+                 name, m_suspect_digest.window().count() / 1000, streak->rounds, streak->span.count() / 1000,
+                 streak->late, streak->longest.count());
   }
 }
 
@@ -521,20 +534,39 @@ void ClusterMonitor::evaluate_detector() {
                   master.name, master.host, evidence);
       break;
     case Verdict::alive:
-      // A check that came back late (a slow master or a slow network, not
-      // a gone one) says so: with a slow master this line repeats.
-      if (const auto took = m_slots[*m_master].last_check_took; took > m_config.ping_interval)
-        log_notice(fields, "master '{}' answers again, late: its check took {} ms, over ping_interval ({}): slow, "
-                   "not gone",
-                   master.name, took.count(), format_duration(m_config.ping_interval));
-      else
-        log_notice(fields, "master '{}' answers again", master.name);
+      note_answer_again(master.name, fields);
       break;
     default:
       log_info(fields, "master '{}' is {}", master.name, verdict_name(change->verdict));
       break;
   }
+  // After a verdict, the next round is logged in full again.
+  if (change->verdict != Verdict::alive) m_suspect_digest.reset();
   if (on_verdict) on_verdict(event);
+}
+
+void ClusterMonitor::note_answer_again(const std::string& name, const LogFields& fields) {
+  // A check that came back late (a slow master or a slow network, not a
+  // gone one) says so.
+  const auto took = m_slots[*m_master].last_check_took;
+  const bool late = took > m_config.ping_interval;
+  auto answer = m_suspect_digest.on_answer(m_loop.now(), took, late);
+  auto line = late ? fmt::format("master '{}' answers again, late: its check took {} ms, over ping_interval ({}): "
+                                 "slow, not gone",
+                                 name, took.count(), format_duration(m_config.ping_interval))
+                   : fmt::format("master '{}' answers again", name);
+  if (answer.in_full)
+    log_notice(fields, "{}", line);
+  else
+    log_debug(fields, "{}", line);
+  if (!answer.summary) return;
+  const auto& s = *answer.summary;
+  log_warning(fields,
+              "master '{}' keeps failing checks and answering again: {} times in the last {} s ({} answered late, "
+              "the longest check {} ms); it answers each time, so no failover. These rounds are logged at debug "
+              "until it has passed every check for {} s; look at its load and the network to it",
+              name, s.rounds, std::max<long long>(1, s.span.count() / 1000), s.late, s.longest.count(),
+              m_suspect_digest.window().count() / 1000);
 }
 
 void ClusterMonitor::note_topology() {

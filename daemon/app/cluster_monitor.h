@@ -15,6 +15,7 @@
 #include "common/topology.h"
 #include "daemon/check_delay_stats.h"
 #include "daemon/detection/failure_detector.h"
+#include "daemon/detection/suspect_digest.h"
 #include "daemon/detection/host_probe.h"
 #include "daemon/event_loop.h"
 #include "daemon/remote_shell.h"
@@ -145,6 +146,8 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   // The master's check into the detector; a first failure starts the opinion round.
   void manager_check(std::size_t index, const ManagerCheck& check);
   void evaluate_detector();
+  // The "answers again" line of an alive verdict, and the digest's summary.
+  void note_answer_again(const std::string& name, const LogFields& fields);
   void run_secondary_script();
   void schedule_opinion_round();
   nlohmann::json vip_status() const;
@@ -158,6 +161,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   std::vector<ServerSlot> m_slots;
   std::optional<std::size_t> m_master;
   FailureDetector m_detector;
+  SuspectDigest m_suspect_digest;
   TimerId m_opinion_timer = 0;
   bool m_tcp_probe_busy = false;
   bool m_script_busy = false;
