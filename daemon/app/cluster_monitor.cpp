@@ -193,8 +193,9 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
   unwatch_connection(index);  // the worker owns the socket now
   slot.sql_busy = true;
   SqlEndpoint endpoint = sql_endpoint(index);
-  // CONNECT ping (MHA): a new connection every check.
-  if (m_config.ping_type == PingType::connect && slot.session) slot.session->close();
+  // CONNECT ping (MHA): a new connection every check (closed by the
+  // worker: a close is socket I/O, which stays off the loop).
+  const bool fresh_connection = m_config.ping_type == PingType::connect;
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
   EventLoop& loop = m_loop;
   auto previous = std::make_shared<ServerObservation>(slot.observation);
@@ -202,17 +203,20 @@ void ClusterMonitor::run_check(std::size_t index, bool extra) {
   if (refresh_inventory) slot.cycles_since_inventory = 0;
   bool heartbeat = m_config.ping_type == PingType::insert && m_master == index && m_writes_allowed;
   std::shared_ptr<SqlSession> witness;
+  std::shared_ptr<SqlSession> retired_witness;  // not the master (any more): no kept client on it
   if (m_config.ping_type == PingType::connect && m_master == index && m_seams.make_sql) {
     if (!slot.witness) slot.witness = m_seams.make_sql();
     witness = slot.witness;
   } else if (slot.witness) {
-    slot.witness->close();  // not the master (any more): no kept client on it
-    slot.witness.reset();
+    retired_witness = std::move(slot.witness);
   }
   auto probe = m_seams.tcp_probe;
   CheckDelayStats* delays = extra ? nullptr : m_delays;
   m_pool.submit([weak, index, endpoint = std::move(endpoint), session = std::move(slot.session), previous,
-                 refresh_inventory, heartbeat, witness, probe, due, delays, &loop] {
+                 refresh_inventory, heartbeat, witness, retired_witness, fresh_connection, probe, due, delays,
+                 &loop] {
+    if (retired_witness) retired_witness->close();
+    if (fresh_connection) session->close();
     MonoTime started = MonoClock::now();
     auto obs = std::make_shared<ServerObservation>(
         check_server(*session, endpoint, started, *previous, refresh_inventory));
