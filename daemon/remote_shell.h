@@ -37,6 +37,9 @@ struct CommandResult {
 // lines; 16 MiB is far above any of them.
 inline constexpr std::size_t k_max_command_output = std::size_t{16} << 20;
 
+// Calls may come from two threads at once (a look of the monitor still
+// running on a shell it lent to the failover): implementations run them one
+// at a time.
 class RemoteShell {
  public:
   virtual ~RemoteShell() = default;

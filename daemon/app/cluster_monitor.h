@@ -88,7 +88,9 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   void set_writes_allowed(bool allowed) { m_writes_allowed = allowed; }
   // Hands the kept SSH session to server `index`'s host to the failover (a
   // command on it costs milliseconds, a fresh login ~150-400 ms), or null if
-  // a job is using it. The monitor gets a fresh one back with return_shell(),
+  // there is none. One that a look of the monitor is using is lent all the
+  // same (a RemoteShell runs its commands one at a time), and that look's
+  // end does not put it back. The monitor gets a fresh one back with return_shell(),
   // by name: a reload during the failover may have replaced this monitor and
   // its server list. False (nothing done) when no server has that name.
   std::shared_ptr<RemoteShell> lend_shell(std::size_t index);
@@ -104,6 +106,8 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
     // for 10 s and more: read_connected_replicas) from a frozen one.
     std::shared_ptr<SqlSession> witness;
     std::shared_ptr<RemoteShell> shell;   // null while an SSH job holds it
+    std::shared_ptr<RemoteShell> shell_in_job;  // the one the running SSH job holds
+    bool shell_lent_from_job = false;     // lend_shell gave shell_in_job away: not put back
     ServerObservation observation;
     ServerObservation before_last;        // the observation before `observation`
     TcpState tcp = TcpState::unknown;     // bare TCP probe after the last failed check

@@ -304,6 +304,9 @@ std::optional<Error> DaemonApp::start_failover(const std::string& cluster, bool 
   auto observations = monitor.observations();
   request.master_last_seen = observations[*master];
   if (request.master_ssh_reachable) request.master_shell = monitor.lend_shell(*master);
+  for (std::size_t i = 0; i < config.servers.size(); ++i)
+    if (i != *master)
+      if (auto shell = monitor.lend_shell(i)) request.replica_shells[config.servers[i].name] = std::move(shell);
   const auto& state = m_states[cluster].state;
   request.last_failover = last_completed_failover(state);
   m_parked.erase(cluster);
@@ -360,6 +363,9 @@ FailoverCallbacks DaemonApp::failover_callbacks(const std::string& cluster, cons
       log_notice({{"CLUSTER", cluster}},
                  "old master '{}' is no longer in the configuration of '{}': no SSH session kept for it, ignoring",
                  old_master, cluster);
+    if (it != m_monitors.end())
+      for (const auto& server : ran_with.servers)
+        if (server.name != old_master) it->second->return_shell(server.name);  // false: gone in a reload
     on_failover_done(cluster, report, requester, ran_with);
   };
   return callbacks;

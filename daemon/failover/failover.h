@@ -60,6 +60,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +88,9 @@ struct FailoverRequest {
   // The monitor's kept SSH session to the dead master's host, if it could
   // be lent: salvage and the frozen-master kill use it instead of a login.
   std::shared_ptr<RemoteShell> master_shell;
+  // The same for the other hosts, by server name: the VIP moves to the new
+  // master's host over one of them instead of a login (360 ms measured).
+  std::map<std::string, std::shared_ptr<RemoteShell>> replica_shells;
   std::optional<std::chrono::system_clock::time_point> last_failover;
   std::string evidence;           // the detector's evidence, for the report
   // The monitor's last observation of the master (flavor, GTIDs, settings,

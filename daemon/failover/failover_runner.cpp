@@ -11,6 +11,40 @@
 
 namespace mha {
 
+namespace {
+
+// A kept session the monitor lent, as the unique shell the VIP seam takes.
+class BorrowedShell final : public RemoteShell {
+ public:
+  explicit BorrowedShell(std::shared_ptr<RemoteShell> shell) : m_shell(std::move(shell)) {}
+  Result<CommandResult> run(std::string_view command, std::chrono::milliseconds timeout) override {
+    return m_shell->run(command, timeout);
+  }
+  Result<CommandResult> run_large(std::string_view command, std::chrono::milliseconds timeout,
+                                  std::size_t max_output) override {
+    return m_shell->run_large(command, timeout, max_output);
+  }
+  void close() override { m_shell->close(); }
+
+ private:
+  std::shared_ptr<RemoteShell> m_shell;
+};
+
+// The monitor's kept sessions first (by server name), a new login otherwise.
+ShellFactory kept_or_new_shells(ShellFactory fresh, const FailoverRequest& request,
+                                const std::string& dead_master) {
+  auto kept = request.replica_shells;
+  if (request.master_shell) kept[dead_master] = request.master_shell;
+  if (kept.empty()) return fresh;
+  return [fresh = std::move(fresh), kept = std::move(kept)](const ServerConfig& server) -> std::unique_ptr<RemoteShell> {
+    if (auto it = kept.find(server.name); it != kept.end() && it->second)
+      return std::make_unique<BorrowedShell>(it->second);
+    return fresh(server);
+  };
+}
+
+}  // namespace
+
 ShellFactory operation_shells(const Seams& seams, const ClusterConfig& cluster) {
   return [seams, cluster](const ServerConfig& server) {
     return seams.make_shell(
@@ -22,7 +56,7 @@ bool start_failover_operation(OperationRunner& runner, const Seams& seams, const
                               std::size_t dead_master, FailoverRequest request, FailoverCallbacks callbacks) {
   EventLoop& loop = runner.loop();
   return runner.start(cluster.name, "failover", [&loop, seams, cluster, dead_master, request, callbacks] {
-    auto shell_for = operation_shells(seams, cluster);
+    auto shell_for = kept_or_new_shells(operation_shells(seams, cluster), request, cluster.servers[dead_master].name);
     std::unique_ptr<Vip> vip = make_vip(cluster, shell_for);
     FailoverEnv env;
     env.make_sql = seams.make_sql;
