@@ -42,6 +42,7 @@
 
 #include "bench/bench_support.h"
 #include "bench/netns_bench.h"
+#include "common/units.h"
 
 namespace {
 
@@ -176,6 +177,12 @@ std::optional<RunResult> one_run(const Options& o, NetnsSandbox& sandbox, int ru
     held_from = writer.acks().size();
     std::this_thread::sleep_for(2s);
   }
+  // Where in mhad's check cycle the fault lands decides up to one
+  // ping_interval of the detection time. Every step above has a fixed
+  // length from mhad's start, so without this each run would hit the same
+  // point of the cycle: run k of N waits (k-1)/N of a ping_interval more.
+  if (auto interval = mha::parse_duration(o.ping_interval))
+    std::this_thread::sleep_for(*interval * (run_number - 1) / o.runs);
   const auto fault_wall = Wall::now();
   const auto fault_at = Steady::now();
   if (!fault(o, sandbox)) {

@@ -111,6 +111,13 @@ class FakeShell final : public RemoteShell {
   FakeShell(FakeCluster& cluster, std::string host) : m_cluster(cluster), m_host(std::move(host)) {}
 
   Result<CommandResult> run(std::string_view command, std::chrono::milliseconds) override {
+    std::chrono::milliseconds slow{0};
+    {
+      std::lock_guard lock(m_cluster.mutex);
+      ++m_cluster.ssh_started[m_host];
+      if (auto it = m_cluster.ssh_slow.find(m_host); it != m_cluster.ssh_slow.end()) slow = it->second;
+    }
+    if (slow.count() > 0) std::this_thread::sleep_for(slow);
     std::lock_guard lock(m_cluster.mutex);
     std::string cmd(command);
     m_cluster.shell_log.push_back(m_host + ": " + cmd);

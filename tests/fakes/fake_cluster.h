@@ -125,6 +125,10 @@ class FakeCluster {
 
   // SSH: hosts that do not answer, pids alive per host, pids kill -9 cannot end.
   std::set<std::string> ssh_down;
+  // Per host: each command takes this long before it runs (outside the
+  // lock), and how many commands have started there.
+  std::map<std::string, std::chrono::milliseconds> ssh_slow;
+  std::map<std::string, int> ssh_started;
   // Connections to vip_host reach the server named vip_holder (FakeVip keeps
   // it up to date); none while it is empty. Set vip_host to use it.
   std::string vip_host;

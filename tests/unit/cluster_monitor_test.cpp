@@ -308,6 +308,39 @@ TEST_CASE("monitor: a lent SSH session is given back by server name; a name no l
   }
 }
 
+TEST_CASE("monitor: a session a look of the monitor is still using is lent all the same, and stays with the borrower",
+          "[monitor]") {
+  // The failover that a verdict starts often finds the master's session in
+  // the monitor's next look: lending it then saves the salvage a new login.
+  MonitorFixture fx;
+  int shells_made = 0;
+  auto make = fx.seams.make_shell;
+  fx.seams.make_shell = [&](const SshEndpoint& e) {
+    ++shells_made;
+    return make(e);
+  };
+  fx.cluster.ssh_slow[fx.cluster.config.servers[0].name] = 600ms;
+  fx.start();
+  const int at_start = shells_made;
+  auto a_look_runs = [&] {
+    std::lock_guard lock(fx.cluster.mutex);
+    return fx.cluster.ssh_started[fx.cluster.config.servers[0].name] > 0;
+  };
+  fx.run_until(a_look_runs, 3s);
+  REQUIRE(a_look_runs());
+  auto lent = fx.monitor->lend_shell(0);
+  REQUIRE(lent);
+  // The borrower runs a command on it; it waits for the look's command.
+  std::thread borrower([lent] { (void)lent->run("true", 2s); });
+  fx.run_until([] { return false; }, 1500ms);  // the look ends meanwhile
+  borrower.join();
+  // The look's end did not put it back: nothing to lend until it is returned.
+  CHECK_FALSE(fx.monitor->lend_shell(0));
+  CHECK(fx.monitor->return_shell("master"));
+  CHECK(shells_made == at_start + 1);
+  CHECK(fx.monitor->lend_shell(0));
+}
+
 TEST_CASE("monitor: with ping_type = insert, a standby's checks only read; the active one writes the heartbeat",
           "[monitor]") {
   MonitorFixture fx;
