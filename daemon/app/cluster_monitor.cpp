@@ -683,6 +683,7 @@ void ClusterMonitor::run_replica_host_probe(std::size_t index) {
                                        slot.reach_probed_at >= m_detector.suspect_since()))
     return;
   slot.ssh_busy = true;
+  slot.shell_in_job = slot.shell;  // lend_shell may hand it out before the probe ends
   slot.reach_probed_at = now;
   const auto& master = m_config.servers[*m_master];
   std::string address = master.ip.empty() ? master.host : master.ip;
@@ -699,7 +700,9 @@ void ClusterMonitor::run_replica_host_probe(std::size_t index) {
       auto self = weak.lock();
       if (!self) return;
       ServerSlot& s = self->m_slots[index];
-      s.shell = shell;
+      // A shell lent while this probe ran stays with its borrower.
+      if (!std::exchange(s.shell_lent_from_job, false)) s.shell = shell;
+      s.shell_in_job.reset();
       s.ssh_busy = false;
       self->m_detector.on_replica_host(name, state, at);
       self->evaluate_detector();
