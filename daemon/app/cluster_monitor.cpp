@@ -78,31 +78,27 @@ void ClusterMonitor::set_master(std::size_t index) {
 std::shared_ptr<RemoteShell> ClusterMonitor::lend_shell(std::size_t index) {
   ServerSlot& slot = m_slots[index];
   LogFields fields{{"CLUSTER", m_config.name}, {"SERVER", m_config.servers[index].name}};
-  if (slot.ssh_busy && slot.shell_in_job) {
-    // A look of the monitor runs on it (often the very look that gave the
-    // verdict, or the next one): lend it anyway. Its commands are one at a
-    // time (RemoteShell), so the failover's first one waits for that look's
-    // few milliseconds instead of a new login (360-480 ms measured on the
-    // netns sandbox); the monitor does not get it back (on_ssh_result).
-    slot.shell_lent_from_job = true;
-    log_debug(fields, "lending the kept SSH session to '{}' while a look of the monitor finishes on it",
-              m_config.servers[index].name);
-    return slot.shell_in_job;
-  }
-  if (slot.ssh_busy || !slot.shell) {
+  if (!slot.shell) {
     log_debug(fields, "no kept SSH session to '{}' to lend", m_config.servers[index].name);
     return nullptr;
   }
-  return std::move(slot.shell);  // run_ssh_job skips a slot without a shell
+  // Also while a look of the monitor runs on it (often the very look that
+  // gave the verdict, or the next one): its commands are one at a time
+  // (RemoteShell), so the failover's first one waits for that look's few
+  // milliseconds instead of a new login (360-480 ms measured on the netns
+  // sandbox). The slot owns it, not the look: without it the monitor
+  // starts no SSH job until return_shell.
+  if (slot.ssh_busy)
+    log_debug(fields, "lending the kept SSH session to '{}' while a look of the monitor finishes on it",
+              m_config.servers[index].name);
+  return std::move(slot.shell);
 }
 
 bool ClusterMonitor::return_shell(std::string_view server) {
   for (std::size_t i = 0; i < m_config.servers.size(); ++i) {
     if (m_config.servers[i].name != server) continue;
     ServerSlot& slot = m_slots[i];
-    // Still in the look it was lent from: that look puts it back.
-    if (slot.ssh_busy) slot.shell_lent_from_job = false;
-    if (!slot.shell && !slot.ssh_busy) slot.shell = m_seams.make_shell(ssh_endpoint_of(m_config, m_config.servers[i]));
+    if (!slot.shell) slot.shell = m_seams.make_shell(ssh_endpoint_of(m_config, m_config.servers[i]));
     return true;
   }
   return false;
@@ -385,19 +381,22 @@ void ClusterMonitor::manager_check(std::size_t index, const ManagerCheck& check)
   bool was_suspect = m_detector.suspect();
   m_detector.on_manager_check(check);
   const auto& name = m_config.servers[index].name;
-  LogFields fields{{"CLUSTER", m_config.name}, {"SERVER", name}, {"EVENT", "master_suspect"},
-                   {"MESSAGE_ID", std::string(k_message_master_suspect)}};
+  // Built only for a line: this runs on every check of the master.
+  auto fields = [&] {
+    return LogFields{{"CLUSTER", m_config.name}, {"SERVER", name}, {"EVENT", "master_suspect"},
+                     {"MESSAGE_ID", std::string(k_message_master_suspect)}};
+  };
   if (!was_suspect && m_detector.suspect()) {
     // A master that keeps failing checks and answering again gets this
     // line at debug after the first time, summed up once a minute.
     if (m_suspect_digest.on_suspect(m_loop.now()))
-      log_warning(fields, "master '{}' failed a check ({}); asking the replicas and its host", name, check.message);
+      log_warning(fields(), "master '{}' failed a check ({}); asking the replicas and its host", name, check.message);
     else
-      log_debug(fields, "master '{}' failed a check ({}); asking the replicas and its host", name, check.message);
+      log_debug(fields(), "master '{}' failed a check ({}); asking the replicas and its host", name, check.message);
     schedule_opinion_round();
   } else if (check.ok && !m_detector.suspect()) {
     if (auto streak = m_suspect_digest.on_check_passed(m_loop.now()))
-      log_notice(fields,
+      log_notice(fields(),
                  "master '{}' has passed every check for {} s: steady again, after {} more failed checks in {} s "
                  "({} answered late, the longest check {} ms)",
                  name, m_suspect_digest.window().count() / 1000, streak->rounds, streak->span.count() / 1000,
@@ -626,7 +625,6 @@ void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
   ServerSlot& slot = m_slots[index];
   if (!slot.shell || slot.ssh_busy) return;
   slot.ssh_busy = true;
-  slot.shell_in_job = slot.shell;  // lend_shell may hand it out before the job ends
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
   EventLoop& loop = m_loop;
   std::string address = m_config.vip ? m_config.vip->address : "";
@@ -636,7 +634,7 @@ void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
   auto timeout = server.ssh_connection_timeout;
   auto silent_after = std::clamp<std::chrono::milliseconds>(m_config.ping_interval, 1000ms, 3000ms);
   m_pool.submit([weak, index, address, vip, probe, sql_address, port, timeout, silent_after,
-                 shell = std::move(slot.shell), &loop] {
+                 shell = slot.shell, &loop] {
     std::optional<HostOpinion> host;
     if (probe) {
       // On a kept session a live host answers in milliseconds (a fresh
@@ -667,8 +665,8 @@ void ClusterMonitor::run_ssh_job(std::size_t index, bool vip, bool probe) {
         host = silent;
       }
     }
-    loop.post([weak, index, shell, held, host] {
-      if (auto self = weak.lock()) self->on_ssh_result(index, shell, held, host);
+    loop.post([weak, index, held, host] {
+      if (auto self = weak.lock()) self->on_ssh_result(index, held, host);
     });
   });
 }
@@ -683,7 +681,6 @@ void ClusterMonitor::run_replica_host_probe(std::size_t index) {
                                        slot.reach_probed_at >= m_detector.suspect_since()))
     return;
   slot.ssh_busy = true;
-  slot.shell_in_job = slot.shell;  // lend_shell may hand it out before the probe ends
   slot.reach_probed_at = now;
   const auto& master = m_config.servers[*m_master];
   std::string address = master.ip.empty() ? master.host : master.ip;
@@ -694,15 +691,12 @@ void ClusterMonitor::run_replica_host_probe(std::size_t index) {
   auto timeout = std::clamp<std::chrono::milliseconds>(m_config.ping_interval, 500ms, 1000ms);
   std::weak_ptr<ClusterMonitor> weak = weak_from_this();
   EventLoop& loop = m_loop;
-  m_pool.submit([weak, index, name, address, port, timeout, at = now, shell = std::move(slot.shell), &loop] {
+  m_pool.submit([weak, index, name, address, port, timeout, at = now, shell = slot.shell, &loop] {
     TcpState state = probe_from_host(*shell, address, port, timeout);
-    loop.post([weak, index, name, shell, state, at] {
+    loop.post([weak, index, name, state, at] {
       auto self = weak.lock();
       if (!self) return;
       ServerSlot& s = self->m_slots[index];
-      // A shell lent while this probe ran stays with its borrower.
-      if (!std::exchange(s.shell_lent_from_job, false)) s.shell = shell;
-      s.shell_in_job.reset();
       s.ssh_busy = false;
       self->m_detector.on_replica_host(name, state, at);
       self->evaluate_detector();
@@ -710,13 +704,10 @@ void ClusterMonitor::run_replica_host_probe(std::size_t index) {
   });
 }
 
-void ClusterMonitor::on_ssh_result(std::size_t index, std::shared_ptr<RemoteShell> shell,
-                                   std::optional<Result<bool>> held, std::optional<HostOpinion> host) {
+void ClusterMonitor::on_ssh_result(std::size_t index, std::optional<Result<bool>> held,
+                                   std::optional<HostOpinion> host) {
   ServerSlot& slot = m_slots[index];
-  // A shell lent while this job ran stays with its borrower (return_shell).
-  if (!std::exchange(slot.shell_lent_from_job, false)) slot.shell = std::move(shell);
-  slot.shell_in_job.reset();
-  slot.ssh_busy = false;
+  slot.ssh_busy = false;  // the slot kept its shell, unless lend_shell gave it away meanwhile
   if (held) {
     if (*held) {
       slot.holds_vip = **held;

@@ -105,9 +105,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
     // master <-> replicas partition heals, MariaDB greets no new client
     // for 10 s and more: read_connected_replicas) from a frozen one.
     std::shared_ptr<SqlSession> witness;
-    std::shared_ptr<RemoteShell> shell;   // null while an SSH job holds it
-    std::shared_ptr<RemoteShell> shell_in_job;  // the one the running SSH job holds
-    bool shell_lent_from_job = false;     // lend_shell gave shell_in_job away: not put back
+    std::shared_ptr<RemoteShell> shell;   // null while lent (lend_shell); an SSH job holds a copy
     ServerObservation observation;
     ServerObservation before_last;        // the observation before `observation`
     TcpState tcp = TcpState::unknown;     // bare TCP probe after the last failed check
@@ -141,8 +139,7 @@ class ClusterMonitor : public std::enable_shared_from_this<ClusterMonitor> {
   SqlEndpoint sql_endpoint(std::size_t index) const;
   // From replica `index`'s host, a TCP connect to the master's port.
   void run_replica_host_probe(std::size_t index);
-  void on_ssh_result(std::size_t index, std::shared_ptr<RemoteShell> shell, std::optional<Result<bool>> vip,
-                     std::optional<HostOpinion> host);
+  void on_ssh_result(std::size_t index, std::optional<Result<bool>> vip, std::optional<HostOpinion> host);
   void note_topology();
   void note_changes(std::size_t index, const ServerObservation& before, const ServerObservation& after);
   void feed_detector(std::size_t index);
