@@ -264,11 +264,11 @@ void FailoverRun::salvage(const std::string& received) {
   req.binlog_basename = master.variable("log_bin_basename");
   req.start_position = received;
   req.client_bindir = server(m_dead).client_bindir;
-  const auto salvage_started = MonoClock::now();
+  const auto salvage_started = m_clock.now();
   SalvageResult s = m_env.salvage(*shell, req);
   log_debug({{"CLUSTER", m_config.name}, {"PHASE", "recover_master"}}, "binlog salvage on '{}' took {} ms ({})",
             name(m_dead),
-            std::chrono::duration_cast<milliseconds>(MonoClock::now() - salvage_started).count(),
+            std::chrono::duration_cast<milliseconds>(m_clock.now() - salvage_started).count(),
             m_request.master_shell ? "the monitor's kept SSH session" : "a new SSH login");
   if (!s.ok) {
     note(fmt::format("binlog salvage on '{}' failed ({}), continuing without it", name(m_dead), s.error));
